@@ -1,0 +1,30 @@
+import type { SourceFormat } from '../domain/output-format';
+import type { ResolvedVariant } from '../domain/variant-key';
+
+/** What the header of an accepted upload says; dimensions are after EXIF orientation. */
+export interface SourceInfo {
+  format: SourceFormat;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  /** Frames or pages in the file; only the first is used. */
+  pages: number;
+}
+
+export interface RenderedVariant {
+  variant: ResolvedVariant;
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * The image-processing port. Implementations throw AppError for client-caused failures
+ * (415 not an image we take, 422 unreadable or too large) so callers never see decoder errors.
+ */
+export interface ImagePipeline {
+  /** Checks magic bytes and reads the header only: cheap, no pixel is decoded. */
+  probe(input: Buffer): Promise<SourceInfo>;
+  /** Decodes the source and produces every variant, in the order given. */
+  render(input: Buffer, variants: readonly ResolvedVariant[]): Promise<RenderedVariant[]>;
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { CONTENT_TYPES, resolveOutputFormat } from '../domain/output-format';
+import { variantKey, type ResolvedVariant } from '../domain/variant-key';
+import type { VariantRequest } from '../domain/variant-set';
+import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
+import type { Metrics } from '../observability/metrics';
+import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
+
+/** An upload as received: the bytes and their sha256, computed while they streamed in. */
+export interface Upload {
+  data: Buffer;
+  sha256: string;
+}
+
+export interface StoredVariant {
+  key: string;
+  url?: string;
+  width: number;
+  height: number;
+  format: ResolvedVariant['format'];
+  bytes: number;
+}
+
+export interface StoreResult {
+  id: string;
+  source: { format: SourceInfo['format']; width: number; height: number; bytes: number };
+  variants: StoredVariant[];
+  /** True when every variant already existed, so nothing was processed or written. */
+  deduplicated: boolean;
+}
+
+export interface ImageServiceDeps {
+  pipeline: ImagePipeline;
+  store: ImageStore;
+  metrics: Metrics;
+  keyPrefix: string;
+  publicBaseUrl?: string;
+}
+
+// Keys are content-addressed, so an object never changes once written: cache it for a year.
+const CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+const resolveAll = (requests: readonly VariantRequest[], source: SourceInfo): ResolvedVariant[] =>
+  requests.map((r) => ({ ...r, format: resolveOutputFormat(r.format, source) }));
+
+const positiveInt = (text: string | undefined) => {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+};
+
+export function createImageService(deps: ImageServiceDeps) {
+  const { pipeline, store, metrics } = deps;
+  const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
+
+  /** An object written by us carries its dimensions; one without them is treated as missing. */
+  const fromStored = (
+    variant: ResolvedVariant,
+    info: StoredObjectInfo,
+  ): StoredVariant | undefined => {
+    const width = positiveInt(info.metadata.width);
+    const height = positiveInt(info.metadata.height);
+    if (!width || !height) return undefined;
+    return {
+      key: info.key,
+      url: urlOf(info.key),
+      width,
+      height,
+      format: variant.format,
+      bytes: info.bytes,
+    };
+  };
+
+  async function render(upload: Upload, variants: ResolvedVariant[]) {
+    const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
+    const rendered = await pipeline.render(upload.data, variants);
+    end();
+    return rendered;
+  }
+
+  return {
+    /** Makes the requested variants that do not exist yet and stores them. Idempotent. */
+    async storeVariants(upload: Upload, requests: readonly VariantRequest[]): Promise<StoreResult> {
+      const source = await pipeline.probe(upload.data);
+      metrics.sourceBytes.observe(upload.data.length);
+      const variants = resolveAll(requests, source);
+      const keys = variants.map((v) => variantKey(deps.keyPrefix, upload.sha256, v));
+      const existing = await Promise.all(
+        keys.map(async (key, i) => {
+          const info = await store.head(key);
+          return info && fromStored(variants[i] as ResolvedVariant, info);
+        }),
+      );
+      const missing = variants.filter((_, i) => !existing[i]);
+      metrics.variantsDeduplicated.inc(variants.length - missing.length);
+
+      const rendered = missing.length > 0 ? await render(upload, missing) : [];
+      const made = new Map<ResolvedVariant, StoredVariant>();
+      await Promise.all(
+        rendered.map(async ({ variant, data, width, height }) => {
+          const key = keys[variants.indexOf(variant)] as string;
+          await store.put({
+            key,
+            body: data,
+            contentType: CONTENT_TYPES[variant.format],
+            cacheControl: CACHE_CONTROL,
+            metadata: {
+              'source-sha256': upload.sha256,
+              width: String(width),
+              height: String(height),
+            },
+          });
+          metrics.variantsProduced.inc({ format: variant.format });
+          made.set(variant, {
+            key,
+            url: urlOf(key),
+            width,
+            height,
+            format: variant.format,
+            bytes: data.length,
+          });
+        }),
+      );
+      return {
+        id: upload.sha256,
+        source: {
+          format: source.format,
+          width: source.width,
+          height: source.height,
+          bytes: upload.data.length,
+        },
+        variants: variants.map((v, i) => (existing[i] ?? made.get(v)) as StoredVariant),
+        deduplicated: missing.length === 0,
+      };
+    },
+
+    /** Makes one variant and returns its bytes; nothing is stored. */
+    async renderOne(upload: Upload, request: VariantRequest) {
+      const source = await pipeline.probe(upload.data);
+      metrics.sourceBytes.observe(upload.data.length);
+      const [out] = await render(upload, resolveAll([request], source));
+      if (!out) throw new Error('pipeline returned no variant');
+      return {
+        data: out.data,
+        contentType: CONTENT_TYPES[out.variant.format],
+        width: out.width,
+        height: out.height,
+        etag: `"${createHash('sha256').update(out.data).digest('base64url').slice(0, 27)}"`,
+      };
+    },
+  };
+}
+
+export type ImageService = ReturnType<typeof createImageService>;

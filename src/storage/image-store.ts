@@ -1,0 +1,29 @@
+/**
+ * The storage port: where variants go. S3 is one implementation; tests and benchmarks can
+ * plug in others. Implementations throw AppError('STORAGE_UNAVAILABLE') for any failure of the
+ * backing service, so callers map storage trouble to one 503.
+ */
+export interface StoredObjectInfo {
+  key: string;
+  bytes: number;
+  contentType: string;
+  /** User metadata written with the object (lower-case keys). */
+  metadata: Record<string, string>;
+}
+
+export interface PutObjectInput {
+  key: string;
+  body: Buffer;
+  contentType: string;
+  cacheControl: string;
+  metadata: Record<string, string>;
+}
+
+export interface ImageStore {
+  /** Describes the object, or undefined when there is none under that key. */
+  head(key: string): Promise<StoredObjectInfo | undefined>;
+  /** Writes the whole object or nothing. */
+  put(input: PutObjectInput): Promise<void>;
+  /** Throws unless the store answers and the bucket is reachable. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/observability/logger';
+import { compose } from '../../src/server';
+import type { TestS3 } from './s3-server';
+
+export const TEST_BUILD = { version: '9.9.9-test', revision: 'abc1234' };
+
+/**
+ * The production object graph (server.ts's compose) pointed at a test S3 server, with log
+ * lines captured in memory so tests can read them.
+ */
+export function buildTestApp(s3: TestS3, env: Record<string, string> = {}) {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...s3.env, ...env });
+  const logLines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        logLines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, ...TEST_BUILD }, sink);
+  return { ...compose(config, logger, TEST_BUILD), config, logLines };
+}

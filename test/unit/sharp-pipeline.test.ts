@@ -1,0 +1,170 @@
+import sharp from 'sharp';
+import { AppError } from '../../src/errors/app-error';
+import type { ResolvedVariant } from '../../src/domain/variant-key';
+import { createSharpPipeline } from '../../src/image/sharp-pipeline';
+import * as images from '../support/images';
+
+const pipeline = createSharpPipeline({ maxInputPixels: 50_000_000 });
+const v = (over: Partial<ResolvedVariant>): ResolvedVariant => ({
+  fit: 'inside',
+  format: 'jpeg',
+  quality: 80,
+  ...over,
+});
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (err instanceof AppError) return err;
+  throw new Error(`expected an AppError, got ${String(err)}`);
+}
+
+describe('sharp pipeline: probe', () => {
+  it('reads format, upright dimensions, alpha and pages from the header', async () => {
+    expect(await pipeline.probe(await images.exifRotatedJpeg(300, 200))).toEqual({
+      format: 'jpeg',
+      width: 200,
+      height: 300,
+      hasAlpha: false,
+      pages: 1,
+    });
+    expect(await pipeline.probe(await images.pngWithAlpha(10, 20))).toMatchObject({
+      format: 'png',
+      hasAlpha: true,
+    });
+  });
+
+  it('refuses what is not an accepted image with 415, whatever it claims to be', async () => {
+    const err = await rejection(
+      pipeline.probe(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>')),
+    );
+    expect(err).toMatchObject({ status: 415, code: 'UNSUPPORTED_IMAGE_FORMAT' });
+    expect(err.message).toContain('svg');
+  });
+
+  it('refuses an empty file with 422 EMPTY_IMAGE', async () => {
+    expect(await rejection(pipeline.probe(Buffer.alloc(0)))).toMatchObject({
+      status: 422,
+      code: 'EMPTY_IMAGE',
+    });
+  });
+
+  it('refuses an image over the pixel limit from its header alone', async () => {
+    const small = createSharpPipeline({ maxInputPixels: 10_000 });
+    const err = await rejection(small.probe(await images.png(200, 100)));
+    expect(err).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
+    expect(err.message).toContain('200x100');
+  });
+});
+
+describe('sharp pipeline: render', () => {
+  it('makes every variant at the asked size, keeping the aspect ratio', async () => {
+    const out = await pipeline.render(await images.jpeg(1200, 800), [
+      v({ width: 300 }),
+      v({ width: 600 }),
+    ]);
+    expect(out.map((o) => [o.width, o.height])).toEqual([
+      [300, 200],
+      [600, 400],
+    ]);
+    for (const o of out) {
+      const meta = await sharp(o.data).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', o.width, o.height]);
+    }
+  });
+
+  it('never enlarges beyond the source', async () => {
+    const [out] = await pipeline.render(await images.png(100, 50), [
+      v({ width: 1000, format: 'png' }),
+    ]);
+    expect([out?.width, out?.height]).toEqual([100, 50]);
+  });
+
+  it.each([
+    ['cover', 200, 200],
+    ['fill', 200, 200],
+    ['contain', 200, 200],
+    ['inside', 200, 100],
+    ['outside', 400, 200],
+  ] as const)('fit=%s in a 200x200 box from 800x400 gives %dx%d', async (fit, width, height) => {
+    const [out] = await pipeline.render(await images.jpeg(800, 400), [
+      v({ width: 200, height: 200, fit }),
+    ]);
+    expect([out?.width, out?.height]).toEqual([width, height]);
+  });
+
+  it.each(['jpeg', 'png', 'webp', 'avif'] as const)('encodes %s', async (format) => {
+    const [out] = await pipeline.render(await images.jpeg(400, 300), [v({ width: 100, format })]);
+    const meta = await sharp(out!.data).metadata();
+    expect(meta.format).toBe(format === 'avif' ? 'heif' : format);
+    if (format === 'avif') expect(meta.compression).toBe('av1');
+  });
+
+  it('writes progressive JPEG', async () => {
+    const [out] = await pipeline.render(await images.jpeg(400, 300), [v({ width: 200 })]);
+    expect((await sharp(out!.data).metadata()).isProgressive).toBe(true);
+  });
+
+  it('applies EXIF orientation: the rotated photo comes out upright', async () => {
+    const [out] = await pipeline.render(await images.exifRotatedJpeg(300, 200), [
+      v({ width: 100, format: 'png' }),
+    ]);
+    expect([out?.width, out?.height]).toEqual([100, 150]);
+    const top = await images.pixelAt(out!.data, 50, 10);
+    const bottom = await images.pixelAt(out!.data, 50, 140);
+    expect(top.r).toBeGreaterThan(200);
+    expect(top.b).toBeLessThan(60);
+    expect(bottom.b).toBeGreaterThan(200);
+    expect(bottom.r).toBeLessThan(60);
+  });
+
+  it('strips metadata (EXIF, orientation) from the output', async () => {
+    const [out] = await pipeline.render(await images.exifRotatedJpeg(), [v({ width: 100 })]);
+    const meta = await sharp(out!.data).metadata();
+    expect(meta.exif).toBeUndefined();
+    expect(meta.orientation).toBeUndefined();
+  });
+
+  it('converts CMYK to 8-bit sRGB', async () => {
+    const [out] = await pipeline.render(await images.cmykJpeg(200, 100), [v({ width: 100 })]);
+    const meta = await sharp(out!.data).metadata();
+    expect([meta.space, meta.channels]).toEqual(['srgb', 3]);
+  });
+
+  it('turns a 16-bit PNG into an 8-bit sRGB one', async () => {
+    const [out] = await pipeline.render(await images.png16(200, 100), [
+      v({ width: 100, format: 'png' }),
+    ]);
+    const meta = await sharp(out!.data).metadata();
+    expect([meta.space, meta.depth, meta.bitsPerSample]).toEqual(['srgb', 'uchar', 8]);
+  });
+
+  it('keeps PNG alpha, and flattens it onto white for JPEG', async () => {
+    const [asPng, asJpeg] = await pipeline.render(await images.pngWithAlpha(40, 40), [
+      v({ width: 20, format: 'png' }),
+      v({ width: 20, format: 'jpeg' }),
+    ]);
+    expect((await sharp(asPng!.data).metadata()).hasAlpha).toBe(true);
+    // 50% red over white is pink (255, ~128, ~128), not dark red over black.
+    const pixel = await images.pixelAt(asJpeg!.data, 10, 10);
+    expect(pixel.r).toBeGreaterThan(240);
+    expect(pixel.g).toBeGreaterThan(100);
+  });
+
+  it('handles a 1x1 image', async () => {
+    const [out] = await pipeline.render(await images.png(1, 1), [
+      v({ width: 320, format: 'webp' }),
+    ]);
+    expect([out?.width, out?.height]).toEqual([1, 1]);
+  });
+
+  it('refuses a truncated JPEG with 422 UNREADABLE_IMAGE', async () => {
+    const whole = await images.jpeg(600, 400);
+    const err = await rejection(
+      pipeline.render(whole.subarray(0, whole.length / 2), [v({ width: 100 })]),
+    );
+    expect(err).toMatchObject({ status: 422, code: 'UNREADABLE_IMAGE' });
+  });
+});
