@@ -60,7 +60,7 @@ async function dev() {
     },
   });
   const address = running.server.address();
-  const port = typeof address === 'object' && address ? address.port : running.config.port;
+  const port = typeof address === 'object' && address ? address.port : running.config.http.port;
   process.stderr.write(
     [
       '',

@@ -3,14 +3,17 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BuildInfo } from './build-info';
 import type { ParamContext } from './domain/parse-params';
+import { requireApiKey } from './http/auth';
 import { errorHandler, notFound } from './http/error-handler';
 import { httpMetrics } from './http/metrics-middleware';
 import type { UploadLimits } from './http/read-upload';
+import { admitAndTrack, closeConnectionsWhen } from './http/request-lifecycle';
 import { requestLogging } from './http/request-logging';
 import { healthRoutes } from './http/routes/health';
 import { imageRoutes } from './http/routes/images';
 import type { Metrics } from './observability/metrics';
 import type { ImageService } from './service/image-service';
+import type { JobLimiter } from './service/job-limiter';
 import type { Readiness } from './service/readiness';
 
 export interface AppDeps {
@@ -18,25 +21,40 @@ export interface AppDeps {
   registry: Registry;
   metrics: Metrics;
   service: ImageService;
+  limiter: JobLimiter;
   readiness: Readiness;
   buildInfo: BuildInfo;
   params: ParamContext;
   limits: UploadLimits;
+  /** Empty: /v1 is open. */
+  apiKeys: readonly string[];
+  isShuttingDown: () => boolean;
 }
 
 /** Builds the HTTP app from its dependencies. Never listens and never reads the environment. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.disable('etag'); // JSON answers are per request; image ETags are set explicitly
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogging(deps.logger));
+  app.use(closeConnectionsWhen(deps.isShuttingDown));
   app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      'Cache-Control': 'no-store',
+    });
     next();
   });
+  // Probes and metrics stay open: orchestrators call them without credentials (nginx hides
+  // /metrics from the outside).
   app.use(healthRoutes(deps));
+  // Order matters: refuse unauthenticated requests, then overload, before reading any body.
+  if (deps.apiKeys.length > 0) app.use('/v1', requireApiKey(deps.apiKeys));
+  app.use('/v1', admitAndTrack(deps.limiter));
   app.use(imageRoutes(deps));
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler(deps.metrics));
   return app;
 }

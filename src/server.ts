@@ -6,15 +6,15 @@ import { createApp } from './app';
 import { readBuildInfo, type BuildInfo } from './build-info';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createSharpPipeline } from './image/sharp-pipeline';
+import { gracefulShutdown } from './lifecycle/graceful-shutdown';
+import { createHttpServer } from './http/http-server';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { createImageService } from './service/image-service';
+import { createJobLimiter } from './service/job-limiter';
 import { createReadiness } from './service/readiness';
 import { instrumentStore } from './storage/instrumented-store';
 import { createS3Client, createS3ImageStore } from './storage/s3-image-store';
-
-// Under Docker's default 10 s between SIGTERM and SIGKILL, with room to spare.
-const SHUTDOWN_TIMEOUT_MS = 8000;
 
 export interface RunningServer {
   server: Server;
@@ -43,11 +43,24 @@ export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = r
   const s3 = createS3Client(config.s3);
   const store = instrumentStore(createS3ImageStore(s3, config.s3.bucket), metrics.storageDuration);
   const lifecycle = { shuttingDown: false };
-  const readiness = createReadiness(store, () => lifecycle.shuttingDown);
+  const limiter = createJobLimiter({
+    maxConcurrent: config.jobs.maxConcurrent,
+    maxQueued: config.jobs.maxQueued,
+    onChange: ({ admitted, running, queued }) => {
+      metrics.requestsAdmitted.set(admitted);
+      metrics.jobsRunning.set(running);
+      metrics.jobsQueued.set(queued);
+    },
+  });
   const service = createImageService({
-    pipeline: createSharpPipeline({ maxInputPixels: config.limits.maxInputPixels }),
+    pipeline: createSharpPipeline({
+      maxInputPixels: config.limits.maxInputPixels,
+      threadsPerImage: config.jobs.sharpConcurrency,
+    }),
     store,
+    limiter,
     metrics,
+    jobTimeoutMs: config.jobs.timeoutMs,
     keyPrefix: config.s3.keyPrefix,
     publicBaseUrl: config.s3.publicBaseUrl,
   });
@@ -56,16 +69,20 @@ export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = r
     registry,
     metrics,
     service,
-    readiness,
+    limiter,
+    readiness: createReadiness(store, () => lifecycle.shuttingDown),
     buildInfo,
     params: {
       defaultWidths: config.defaultWidths,
       presets: config.presets,
       maxDimension: config.limits.maxOutputDimension,
+      onlyPresets: config.auth.onlyPresets,
     },
-    limits: config.limits,
+    limits: { ...config.limits, requestTimeoutMs: config.http.requestTimeoutMs },
+    apiKeys: config.auth.apiKeys,
+    isShuttingDown: () => lifecycle.shuttingDown,
   });
-  return { app, s3, registry, lifecycle };
+  return { app, s3, registry, lifecycle, limiter };
 }
 
 /** Exits once buffered log lines are written; never waits more than a second for that. */
@@ -85,6 +102,9 @@ export async function main(
   options: MainOptions = {},
 ): Promise<RunningServer> {
   const config = loadConfigOrExit(env);
+  // libuv reads this when its pool first starts, which is after this line: nothing above has
+  // queued async fs, dns, crypto or sharp work yet.
+  process.env.UV_THREADPOOL_SIZE = String(config.jobs.uvThreadpoolSize);
   const buildInfo = readBuildInfo();
   const logger = createLogger({ level: config.logLevel, ...buildInfo });
   const { app, s3, lifecycle } = compose(config, logger, buildInfo);
@@ -97,28 +117,27 @@ export async function main(
     });
   }
 
-  const server = app.listen(config.port, config.host);
+  const { http } = config;
+  const server = createHttpServer(app, http);
+  server.listen(http.port, http.host);
   await once(server, 'listening');
-  const address = server.address();
-  logger.info({ address, bucket: config.s3.bucket, env: config.env }, 'listening');
+  logger.info(
+    { address: server.address(), bucket: config.s3.bucket, env: config.env, jobs: config.jobs },
+    'listening',
+  );
 
-  async function shutdown(reason: string) {
-    if (lifecycle.shuttingDown) return;
-    lifecycle.shuttingDown = true;
-    logger.info({ reason }, 'shutting down: finishing in-flight requests');
-    const timer = setTimeout(() => {
-      logger.error('shutdown timed out; exiting with requests still open');
-      exitAfterFlush(logger, 1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await closed;
-    s3.destroy();
-    await options.afterShutdown?.();
-    clearTimeout(timer);
-    logger.info('shutdown complete');
-  }
+  const shutdown = gracefulShutdown({
+    server,
+    logger,
+    lifecycle,
+    drainMs: http.shutdownDrainMs,
+    timeoutMs: http.shutdownTimeoutMs,
+    afterClose: async () => {
+      s3.destroy();
+      await options.afterShutdown?.();
+    },
+    onTimeout: () => exitAfterFlush(logger, 1),
+  });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutdown(signal).then(() => exitAfterFlush(logger, 0)));

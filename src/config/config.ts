@@ -1,12 +1,18 @@
-import { z } from 'zod';
-import { checkVariantSet, FITS, FORMAT_CHOICES, MAX_WIDTHS } from '../domain/variant-set';
-import type { VariantSet } from '../domain/variant-set';
-import { DEFAULT_FIT, DEFAULT_FORMAT, DEFAULT_QUALITY } from '../domain/variant-set';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import {
+  DEFAULT_FIT,
+  DEFAULT_FORMAT,
+  DEFAULT_QUALITY,
+  checkVariantSet,
+  type VariantSet,
+} from '../domain/variant-set';
+import { envSchema, type Env } from './env-schema';
 
 /**
  * Every setting comes from the environment and is validated here, once, at start. A bad value
  * throws ConfigError naming the variable, and server.ts exits 1: better to refuse to start than
- * to serve with a setting nobody meant. Values are never echoed back (some may be secrets).
+ * to serve with a setting nobody meant. Values are never echoed back (some are secrets).
  */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -15,83 +21,53 @@ export class ConfigError extends Error {
   }
 }
 
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a whole number (digits only)')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-    .default(fallback);
+/** What the machine contributes to defaults; injectable so tests don't depend on the host. */
+export interface HostFacts {
+  cpus: number;
+  readFile: (path: string) => string;
+}
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .transform((v) => v === 'true' || v === '1')
-    .default(fallback);
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-const widthList = (fallback: number[]) =>
-  z
-    .string()
-    .regex(/^\d{1,6}(,\d{1,6})*$/, 'must be a comma list of whole numbers, e.g. 320,640,1280')
-    .transform((v) => v.split(',').map(Number))
-    .default(fallback);
-
-const presetSchema = z.strictObject({
-  widths: z.array(z.number()).max(MAX_WIDTHS).optional(),
-  height: z.number().optional(),
-  fit: z.enum(FITS).optional(),
-  format: z.enum(FORMAT_CHOICES).optional(),
-  quality: z.number().optional(),
-});
-
-const presetsJson = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.record(z.string().regex(/^[a-z0-9_-]{1,64}$/i, 'preset names: a-z 0-9 _ -'), presetSchema),
-  )
-  .default({});
-
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: wholeNumber(0, 65535, 3000),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  S3_BUCKET: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
-    .optional(),
-  S3_REGION: z.string().default('us-east-1'),
-  S3_ENDPOINT: httpUrl.optional(),
-  S3_FORCE_PATH_STYLE: flag(false),
-  S3_KEY_PREFIX: z
-    .string()
-    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or path segments each ending in /')
-    .default(''),
-  S3_PUBLIC_BASE_URL: httpUrl.optional(),
-  S3_CHECKSUMS: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).default('WHEN_SUPPORTED'),
-  MAX_UPLOAD_BYTES: wholeNumber(1, 2 ** 31, 25 * 1024 * 1024),
-  MAX_INPUT_PIXELS: wholeNumber(1, 2 ** 31, 50_000_000),
-  MAX_OUTPUT_DIMENSION: wholeNumber(1, 16383, 8192),
-  DEFAULT_WIDTHS: widthList([320, 640, 1280]),
-  PRESETS: presetsJson,
-});
-
-export type Config = ReturnType<typeof toConfig>;
+const realHost: HostFacts = {
+  cpus: availableParallelism(),
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
 
 /** Every variable read by the service (documented in .env.example and the README). */
-export const CONFIG_VARIABLES = Object.keys(schema.shape);
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
-function toConfig(env: z.infer<typeof schema>) {
+// Long random tokens only: a short key is guessable, and whitespace is a copy-paste accident.
+const API_KEY = /^[A-Za-z0-9._~+/=-]{16,256}$/;
+
+function parseApiKeys(env: Env, host: HostFacts, problems: string[]): string[] {
+  if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
+    problems.push('API_KEYS_FILE: set either API_KEYS or API_KEYS_FILE, not both');
+    return [];
+  }
+  let text = env.API_KEYS;
+  let name = 'API_KEYS';
+  if (env.API_KEYS_FILE !== undefined) {
+    name = 'API_KEYS_FILE';
+    try {
+      text = host.readFile(env.API_KEYS_FILE);
+    } catch {
+      problems.push('API_KEYS_FILE: cannot read the file');
+      return [];
+    }
+  }
+  if (text === undefined) return [];
+  // One key per line or comma-separated; blank lines and # comments are ignored.
+  const keys = text
+    .split(/[\n,]/)
+    .map((k) => k.trim())
+    .filter((k) => k !== '' && !k.startsWith('#'));
+  if (keys.length === 0) problems.push(`${name}: contains no key`);
+  if (keys.some((k) => !API_KEY.test(k))) {
+    problems.push(`${name}: every key must be 16-256 characters of A-Z a-z 0-9 . _ ~ + / = -`);
+  }
+  return keys;
+}
+
+function toPresets(env: Env): Record<string, VariantSet> {
   const presets: Record<string, VariantSet> = {};
   for (const [name, p] of Object.entries(env.PRESETS)) {
     presets[name] = {
@@ -102,11 +78,23 @@ function toConfig(env: z.infer<typeof schema>) {
       quality: p.quality ?? DEFAULT_QUALITY,
     };
   }
+  return presets;
+}
+
+function toConfig(env: Env, host: HostFacts, problems: string[]) {
+  const maxConcurrentJobs = env.MAX_CONCURRENT_JOBS ?? host.cpus;
   return {
     env: env.NODE_ENV,
-    port: env.PORT,
-    host: env.HOST,
     logLevel: env.LOG_LEVEL,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
     s3: {
       // Outside production a fixed default keeps `npm run dev` and tests zero-config.
       bucket: env.S3_BUCKET ?? 'images',
@@ -116,44 +104,32 @@ function toConfig(env: z.infer<typeof schema>) {
       keyPrefix: env.S3_KEY_PREFIX,
       publicBaseUrl: env.S3_PUBLIC_BASE_URL?.replace(/\/*$/, '/'),
       checksums: env.S3_CHECKSUMS,
+      timeoutMs: env.S3_TIMEOUT_MS,
+      maxAttempts: env.S3_MAX_ATTEMPTS,
     },
     limits: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       maxInputPixels: env.MAX_INPUT_PIXELS,
       maxOutputDimension: env.MAX_OUTPUT_DIMENSION,
     },
+    jobs: {
+      maxConcurrent: maxConcurrentJobs,
+      // A short queue: waiting longer than a couple of jobs' time is worse for the client than
+      // a fast 503 it can retry elsewhere.
+      maxQueued: env.MAX_QUEUED_JOBS ?? 2 * maxConcurrentJobs,
+      timeoutMs: env.JOB_TIMEOUT_MS,
+      sharpConcurrency: env.SHARP_CONCURRENCY,
+      // One pool thread per running job plus headroom for DNS, fs and zlib, so image work can
+      // never starve the S3 client's DNS lookups.
+      uvThreadpoolSize: env.UV_THREADPOOL_SIZE ?? maxConcurrentJobs + 4,
+    },
+    auth: { apiKeys: parseApiKeys(env, host, problems), onlyPresets: env.ONLY_PRESETS },
     defaultWidths: env.DEFAULT_WIDTHS,
-    presets,
+    presets: toPresets(env),
   };
 }
 
-export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>): Config {
-  // `VAR=` in a compose file or .env means "not set", not "set to nothing".
-  const env = Object.fromEntries(
-    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''),
-  );
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
-    );
-  }
-  const problems: string[] = [];
-  const values = parsed.data;
-  if (values.NODE_ENV === 'production' && values.S3_BUCKET === undefined) {
-    problems.push('S3_BUCKET: is required when NODE_ENV=production');
-  }
-  const config = toConfig(values);
-  const maxDim = config.limits.maxOutputDimension;
-  const defaults = checkVariantSet({ ...DEFAULT_SET, widths: config.defaultWidths }, maxDim);
-  if (defaults) problems.push(`DEFAULT_WIDTHS: ${defaults.message}`);
-  for (const [name, preset] of Object.entries(config.presets)) {
-    const problem = checkVariantSet(preset, maxDim);
-    if (problem) problems.push(`PRESETS: preset ${name}: ${problem.field}: ${problem.message}`);
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
-}
+export type Config = ReturnType<typeof toConfig>;
 
 const DEFAULT_SET: VariantSet = {
   widths: [],
@@ -161,3 +137,36 @@ const DEFAULT_SET: VariantSet = {
   format: DEFAULT_FORMAT,
   quality: DEFAULT_QUALITY,
 };
+
+export function loadConfig(
+  rawEnv: Readonly<Record<string, string | undefined>>,
+  host: HostFacts = realHost,
+): Config {
+  // `VAR=` in a compose file or .env means "not set", not "set to nothing".
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const problems: string[] = [];
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.S3_BUCKET === undefined) {
+    problems.push('S3_BUCKET: is required when NODE_ENV=production');
+  }
+  const config = toConfig(parsed.data, host, problems);
+  const maxDim = config.limits.maxOutputDimension;
+  const defaults = checkVariantSet({ ...DEFAULT_SET, widths: config.defaultWidths }, maxDim);
+  if (defaults) problems.push(`DEFAULT_WIDTHS: ${defaults.message}`);
+  for (const [name, preset] of Object.entries(config.presets)) {
+    const problem = checkVariantSet(preset, maxDim);
+    if (problem) problems.push(`PRESETS: preset ${name}: ${problem.field}: ${problem.message}`);
+  }
+  if (config.auth.onlyPresets && Object.keys(config.presets).length === 0) {
+    problems.push('ONLY_PRESETS: is true but PRESETS defines none');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -17,6 +17,8 @@ export interface ParamContext {
   defaultWidths: number[];
   presets: Readonly<Record<string, VariantSet>>;
   maxDimension: number;
+  /** Refuse anything but presets (arbitrary sizes are a cache-busting and CPU abuse vector). */
+  onlyPresets?: boolean;
 }
 
 /** Query strings and multipart text fields both arrive as loosely typed records. */
@@ -84,6 +86,12 @@ export function parseVariantParams(
 ): VariantRequest[] {
   const params = mergeSources(query, fields);
   if (params.has('preset')) return expandVariantSet(presetFor(params, ctx));
+  if (ctx.onlyPresets) {
+    throw new AppError(
+      'PRESET_REQUIRED',
+      `this service only makes its presets: use ?preset=<name> (${Object.keys(ctx.presets).join(', ')})`,
+    );
+  }
 
   const widthsText = params.get('widths');
   const heightText = params.get('height');

@@ -11,16 +11,23 @@ export const errorCodes = {
   UNEXPECTED_FIELD: 400,
   TOO_MANY_PARTS: 400,
   MALFORMED_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  PRESET_REQUIRED: 403,
   NOT_FOUND: 404,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_IMAGE_FORMAT: 415,
   EMPTY_IMAGE: 422,
   UNREADABLE_IMAGE: 422,
   IMAGE_TOO_LARGE: 422,
+  // nginx's convention for "the client went away first": never seen by the client, but it
+  // labels logs and metrics honestly instead of calling an abandoned request a success or a 500.
+  CLIENT_CLOSED_REQUEST: 499,
   INTERNAL_ERROR: 500,
+  SERVER_BUSY: 503,
   STORAGE_UNAVAILABLE: 503,
-  NOT_READY: 503,
+  PROCESSING_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -48,3 +55,6 @@ export class AppError extends Error {
 }
 
 export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
+
+export const processingTimedOut = () =>
+  new AppError('PROCESSING_TIMEOUT', 'processing took longer than the job time limit');

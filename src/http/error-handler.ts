@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, isAppError } from '../errors/app-error';
+import type { Metrics } from '../observability/metrics';
+import { lingerBeforeClose } from './lingering-close';
 
 function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
@@ -14,15 +16,23 @@ export const notFound: RequestHandler = (req) => {
 };
 
 /** The one place errors become responses: `{ error: { code, message, requestId } }`. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
-  const appError = toAppError(err);
-  if (appError.status >= 500) {
-    // pino-http attaches res.err to the request's log line (with the cause chain).
-    res.err = appError.cause instanceof Error ? appError.cause : appError;
-  }
-  if (res.headersSent) return next(err);
-  res
-    .status(appError.status)
-    .set(appError.headers)
-    .json({ error: { code: appError.code, message: appError.message, requestId: req.id } });
-};
+export const errorHandler =
+  (metrics: Metrics): ErrorRequestHandler =>
+  (err, req, res, next) => {
+    const appError = toAppError(err);
+    metrics.requestsRejected.inc({ code: appError.code });
+    if (appError.status >= 500) {
+      // pino-http attaches res.err to the request's log line (with the cause chain).
+      res.err = appError.cause instanceof Error ? appError.cause : appError;
+    }
+    if (res.headersSent) return next(err);
+    if (!req.complete) {
+      // Answered before the body was read: don't read it, and don't let a reset eat the answer.
+      res.set('Connection', 'close');
+      lingerBeforeClose(req);
+    }
+    res
+      .status(appError.status)
+      .set(appError.headers)
+      .json({ error: { code: appError.code, message: appError.message, requestId: req.id } });
+  };

@@ -1,121 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import multer, { MulterError } from 'multer';
-import { AppError } from '../errors/app-error';
-import type { Upload } from '../service/image-service';
+import { HashingCollector } from './hashing-collector';
+import { readMultipart } from './read-multipart';
+import { FILE_FIELD, tooLarge, type ReceivedUpload, type UploadLimits } from './upload-limits';
 
-export interface UploadLimits {
-  maxUploadBytes: number;
-}
-
-export interface ReceivedUpload {
-  upload: Upload;
-  /** Multipart text fields (parameters); empty for a raw body. */
-  fields: Record<string, unknown>;
-}
-
-export const FILE_FIELD = 'image';
-
-// Closing the connection after a 413 stops the client's excess bytes from being read and
-// thrown away for as long as it keeps sending.
-const tooLarge = (limit: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', `the upload is larger than ${limit} bytes`, {
-    headers: { Connection: 'close' },
-  });
-
-/** Collects a stream's bytes and hashes them as they arrive (no second pass over the data). */
-class HashingCollector {
-  private readonly hash = createHash('sha256');
-  private readonly chunks: Buffer[] = [];
-  size = 0;
-  add(chunk: Buffer) {
-    this.hash.update(chunk);
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-  }
-  finish(): Upload {
-    return { data: Buffer.concat(this.chunks, this.size), sha256: this.hash.digest('hex') };
-  }
-}
-
-/** What our storage engine adds to multer's file object. */
-type StoredFile = { upload?: Upload };
-
-/** A multer storage engine that keeps the file in memory, hashed while it streams in. */
-const hashingStorage: multer.StorageEngine = {
-  _handleFile(_req, file, callback) {
-    const collector = new HashingCollector();
-    file.stream.on('data', (chunk: Buffer) => collector.add(chunk));
-    file.stream.on('error', (err) => callback(err));
-    file.stream.on('end', () => {
-      const info: StoredFile & { size: number } = {
-        size: collector.size,
-        upload: collector.finish(),
-      };
-      callback(null, info);
-    });
-  },
-  _removeFile(_req, file, callback) {
-    delete (file as StoredFile).upload;
-    callback(null);
-  },
-};
-
-function multerError(err: unknown, limit: number): AppError {
-  if (err instanceof AppError) return err;
-  if (err instanceof MulterError) {
-    switch (err.code) {
-      case 'LIMIT_FILE_SIZE':
-        return tooLarge(limit);
-      case 'LIMIT_FILE_COUNT':
-        return new AppError(
-          'TOO_MANY_FILES',
-          `send exactly one file, in the field "${FILE_FIELD}"`,
-        );
-      case 'LIMIT_UNEXPECTED_FILE':
-        return err.field === FILE_FIELD
-          ? new AppError('TOO_MANY_FILES', `send exactly one file, in the field "${FILE_FIELD}"`)
-          : new AppError(
-              'UNEXPECTED_FIELD',
-              `unexpected file field; send the image in "${FILE_FIELD}"`,
-            );
-      case 'LIMIT_PART_COUNT':
-      case 'LIMIT_FIELD_COUNT':
-        return new AppError('TOO_MANY_PARTS', 'too many parts in the multipart form');
-      default:
-        return new AppError('MALFORMED_REQUEST', `bad multipart form: ${err.message}`);
-    }
-  }
-  return new AppError('MALFORMED_REQUEST', 'the multipart form could not be parsed', {
-    cause: err,
-  });
-}
-
-function readMultipart(req: Request, res: Response, limits: UploadLimits): Promise<ReceivedUpload> {
-  const parse = multer({
-    storage: hashingStorage,
-    limits: {
-      fileSize: limits.maxUploadBytes,
-      files: 1,
-      // Six parameters exist; a little slack, then refuse: a form with hundreds of parts is abuse.
-      fields: 12,
-      parts: 16,
-      fieldNameSize: 64,
-      fieldSize: 1024,
-      headerPairs: 32,
-    },
-  }).single(FILE_FIELD);
-  return new Promise((resolve, reject) => {
-    parse(req, res, (err?: unknown) => {
-      if (err) return reject(multerError(err, limits.maxUploadBytes));
-      const file = (req as { file?: StoredFile }).file;
-      if (!file?.upload) {
-        return reject(new AppError('MISSING_FILE', `no file in the form field "${FILE_FIELD}"`));
-      }
-      resolve({ upload: file.upload, fields: (req.body ?? {}) as Record<string, unknown> });
-    });
-  });
-}
+export type { ReceivedUpload, UploadLimits } from './upload-limits';
 
 function readRaw(req: Request, limits: UploadLimits): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
@@ -142,6 +30,8 @@ function readRaw(req: Request, limits: UploadLimits): Promise<ReceivedUpload> {
 
 export type BodyKind = 'multipart' | 'raw';
 
+import { AppError } from '../errors/app-error';
+
 /**
  * What kind of body the request carries, from its Content-Type. Only the shape of the request
  * is decided here; whether the bytes are an image is decided later from their magic numbers.
@@ -166,6 +56,30 @@ export function bodyKind(req: Request): BodyKind {
   );
 }
 
-export function readUpload(req: Request, res: Response, kind: BodyKind, limits: UploadLimits) {
-  return kind === 'multipart' ? readMultipart(req, res, limits) : readRaw(req, limits);
+/**
+ * Reads the body within `requestTimeoutMs`; a client trickling bytes gets 408 and is cut off.
+ * (Node's own requestTimeout is the backstop and answers with a bare 408.)
+ */
+export function readUpload(
+  req: Request,
+  res: Response,
+  kind: BodyKind,
+  limits: UploadLimits,
+): Promise<ReceivedUpload> {
+  const reading = kind === 'multipart' ? readMultipart(req, res, limits) : readRaw(req, limits);
+  let timer: NodeJS.Timeout | undefined;
+  const tooSlow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      req.unpipe();
+      req.pause();
+      reject(
+        new AppError(
+          'REQUEST_TIMEOUT',
+          `the upload did not arrive within ${limits.requestTimeoutMs} ms`,
+        ),
+      );
+    }, limits.requestTimeoutMs);
+  });
+  reading.catch(() => undefined);
+  return Promise.race([reading, tooSlow]).finally(() => clearTimeout(timer));
 }

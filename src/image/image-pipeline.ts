@@ -18,6 +18,13 @@ export interface RenderedVariant {
   height: number;
 }
 
+export interface RenderOptions {
+  /** Stops between variants once aborted (the client went away). */
+  signal?: AbortSignal;
+  /** Epoch ms; past it the work is killed and 504 PROCESSING_TIMEOUT is thrown. */
+  deadline?: number;
+}
+
 /**
  * The image-processing port. Implementations throw AppError for client-caused failures
  * (415 not an image we take, 422 unreadable or too large) so callers never see decoder errors.
@@ -26,5 +33,9 @@ export interface ImagePipeline {
   /** Checks magic bytes and reads the header only: cheap, no pixel is decoded. */
   probe(input: Buffer): Promise<SourceInfo>;
   /** Decodes the source and produces every variant, in the order given. */
-  render(input: Buffer, variants: readonly ResolvedVariant[]): Promise<RenderedVariant[]>;
+  render(
+    input: Buffer,
+    variants: readonly ResolvedVariant[],
+    options?: RenderOptions,
+  ): Promise<RenderedVariant[]>;
 }

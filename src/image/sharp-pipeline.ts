@@ -1,11 +1,13 @@
 import sharp, { type Sharp } from 'sharp';
-import { AppError } from '../errors/app-error';
+import { AppError, processingTimedOut as timedOut } from '../errors/app-error';
 import type { ResolvedVariant } from '../domain/variant-key';
-import type { ImagePipeline, RenderedVariant, SourceInfo } from './image-pipeline';
+import type { ImagePipeline, RenderedVariant, RenderOptions, SourceInfo } from './image-pipeline';
 import { sniffFormat } from './sniff-format';
 
 export interface SharpPipelineOptions {
   maxInputPixels: number;
+  /** libvips worker threads per image (sharp.concurrency): set deliberately, see README. */
+  threadsPerImage: number;
 }
 
 // Encoder defaults. JPEG: mozjpeg settings (progressive, trellis quantisation, optimised scans)
@@ -28,6 +30,7 @@ export function createSharpPipeline(options: SharpPipelineOptions): ImagePipelin
   // libvips' operation cache only pays off when the same input is processed again; uploads are
   // unique, so it would only hold memory.
   sharp.cache(false);
+  sharp.concurrency(options.threadsPerImage);
 
   const open = (input: Buffer) =>
     sharp(input, {
@@ -73,29 +76,39 @@ export function createSharpPipeline(options: SharpPipelineOptions): ImagePipelin
       };
     },
 
-    async render(input: Buffer, variants: readonly ResolvedVariant[]): Promise<RenderedVariant[]> {
+    async render(
+      input: Buffer,
+      variants: readonly ResolvedVariant[],
+      { signal, deadline }: RenderOptions = {},
+    ): Promise<RenderedVariant[]> {
       const base = open(input);
-      try {
-        return await Promise.all(
-          variants.map(async (variant) => {
-            const resized = base.clone().resize({
-              width: variant.width,
-              height: variant.height,
-              fit: variant.fit,
-              withoutEnlargement: true,
-            });
-            const { data, info } = await encoders[variant.format](
-              resized,
-              variant.quality,
-            ).toBuffer({
-              resolveWithObject: true,
-            });
-            return { variant, data, width: info.width, height: info.height };
-          }),
-        );
-      } catch (cause) {
-        throw unreadable(cause);
+      const rendered: RenderedVariant[] = [];
+      // One variant at a time: a job holds one libuv thread and one decode's memory, so
+      // MAX_CONCURRENT_JOBS really bounds CPU and memory, and an abandoned request stops early.
+      for (const variant of variants) {
+        signal?.throwIfAborted();
+        let image = base.clone().resize({
+          width: variant.width,
+          height: variant.height,
+          fit: variant.fit,
+          withoutEnlargement: true,
+        });
+        image = encoders[variant.format](image, variant.quality);
+        if (deadline !== undefined) {
+          const seconds = Math.ceil((deadline - Date.now()) / 1000);
+          if (seconds <= 0) throw timedOut();
+          image = image.timeout({ seconds });
+        }
+        try {
+          const { data, info } = await image.toBuffer({ resolveWithObject: true });
+          rendered.push({ variant, data, width: info.width, height: info.height });
+        } catch (cause) {
+          if (cause instanceof AppError) throw cause;
+          if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
+          throw unreadable(cause);
+        }
       }
+      return rendered;
     },
   };
 }

@@ -48,6 +48,27 @@ export function createMetrics(registry: Registry, buildInfo: BuildInfo) {
       buckets: [10e3, 100e3, 500e3, 1e6, 2.5e6, 5e6, 10e6, 25e6, 50e6],
       registers,
     }),
+    requestsRejected: new Counter({
+      name: 'http_requests_rejected_total',
+      help: 'Requests answered with an error, by error code (e.g. SERVER_BUSY, UNAUTHORIZED)',
+      labelNames: ['code'],
+      registers,
+    }),
+    jobsRunning: new Gauge({
+      name: 'image_jobs_running',
+      help: 'Image jobs holding a processing slot',
+      registers,
+    }),
+    jobsQueued: new Gauge({
+      name: 'image_jobs_queued',
+      help: 'Image jobs waiting for a processing slot',
+      registers,
+    }),
+    requestsAdmitted: new Gauge({
+      name: 'image_requests_admitted',
+      help: 'Image requests admitted and not yet answered (receiving, queued or running)',
+      registers,
+    }),
     storageDuration: new Histogram({
       name: 's3_operation_duration_seconds',
       help: 'Storage operation duration, by operation and outcome',

@@ -5,6 +5,7 @@ import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
 import type { Metrics } from '../observability/metrics';
 import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
+import type { JobLimiter } from './job-limiter';
 
 /** An upload as received: the bytes and their sha256, computed while they streamed in. */
 export interface Upload {
@@ -32,7 +33,10 @@ export interface StoreResult {
 export interface ImageServiceDeps {
   pipeline: ImagePipeline;
   store: ImageStore;
+  limiter: JobLimiter;
   metrics: Metrics;
+  /** Bounds waiting for a slot plus processing, per request. */
+  jobTimeoutMs: number;
   keyPrefix: string;
   publicBaseUrl?: string;
 }
@@ -49,7 +53,7 @@ const positiveInt = (text: string | undefined) => {
 };
 
 export function createImageService(deps: ImageServiceDeps) {
-  const { pipeline, store, metrics } = deps;
+  const { pipeline, store, metrics, limiter } = deps;
   const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
 
   /** An object written by us carries its dimensions; one without them is treated as missing. */
@@ -70,45 +74,62 @@ export function createImageService(deps: ImageServiceDeps) {
     };
   };
 
-  async function render(upload: Upload, variants: ResolvedVariant[]) {
-    const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
-    const rendered = await pipeline.render(upload.data, variants);
-    end();
-    return rendered;
+  /** CPU work goes through the limiter: a slot, bounded waiting, and a deadline. */
+  function render(upload: Upload, variants: ResolvedVariant[], signal?: AbortSignal) {
+    const deadline = Date.now() + deps.jobTimeoutMs;
+    return limiter.run(
+      async () => {
+        // Time in a slot only: queue wait is visible in http_request_duration_seconds.
+        const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
+        try {
+          return await pipeline.render(upload.data, variants, { signal, deadline });
+        } finally {
+          end();
+        }
+      },
+      { deadline, signal },
+    );
   }
 
   return {
     /** Makes the requested variants that do not exist yet and stores them. Idempotent. */
-    async storeVariants(upload: Upload, requests: readonly VariantRequest[]): Promise<StoreResult> {
+    async storeVariants(
+      upload: Upload,
+      requests: readonly VariantRequest[],
+      signal?: AbortSignal,
+    ): Promise<StoreResult> {
       const source = await pipeline.probe(upload.data);
       metrics.sourceBytes.observe(upload.data.length);
       const variants = resolveAll(requests, source);
       const keys = variants.map((v) => variantKey(deps.keyPrefix, upload.sha256, v));
       const existing = await Promise.all(
         keys.map(async (key, i) => {
-          const info = await store.head(key);
+          const info = await store.head(key, signal);
           return info && fromStored(variants[i] as ResolvedVariant, info);
         }),
       );
       const missing = variants.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(variants.length - missing.length);
 
-      const rendered = missing.length > 0 ? await render(upload, missing) : [];
+      const rendered = missing.length > 0 ? await render(upload, missing, signal) : [];
       const made = new Map<ResolvedVariant, StoredVariant>();
       await Promise.all(
         rendered.map(async ({ variant, data, width, height }) => {
           const key = keys[variants.indexOf(variant)] as string;
-          await store.put({
-            key,
-            body: data,
-            contentType: CONTENT_TYPES[variant.format],
-            cacheControl: CACHE_CONTROL,
-            metadata: {
-              'source-sha256': upload.sha256,
-              width: String(width),
-              height: String(height),
+          await store.put(
+            {
+              key,
+              body: data,
+              contentType: CONTENT_TYPES[variant.format],
+              cacheControl: CACHE_CONTROL,
+              metadata: {
+                'source-sha256': upload.sha256,
+                width: String(width),
+                height: String(height),
+              },
             },
-          });
+            signal,
+          );
           metrics.variantsProduced.inc({ format: variant.format });
           made.set(variant, {
             key,
@@ -134,10 +155,10 @@ export function createImageService(deps: ImageServiceDeps) {
     },
 
     /** Makes one variant and returns its bytes; nothing is stored. */
-    async renderOne(upload: Upload, request: VariantRequest) {
+    async renderOne(upload: Upload, request: VariantRequest, signal?: AbortSignal) {
       const source = await pipeline.probe(upload.data);
       metrics.sourceBytes.observe(upload.data.length);
-      const [out] = await render(upload, resolveAll([request], source));
+      const [out] = await render(upload, resolveAll([request], source), signal);
       if (!out) throw new Error('pipeline returned no variant');
       return {
         data: out.data,

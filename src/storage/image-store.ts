@@ -21,9 +21,9 @@ export interface PutObjectInput {
 
 export interface ImageStore {
   /** Describes the object, or undefined when there is none under that key. */
-  head(key: string): Promise<StoredObjectInfo | undefined>;
-  /** Writes the whole object or nothing. */
-  put(input: PutObjectInput): Promise<void>;
+  head(key: string, signal?: AbortSignal): Promise<StoredObjectInfo | undefined>;
+  /** Writes the whole object or nothing (one atomic PUT: no partial object is ever visible). */
+  put(input: PutObjectInput, signal?: AbortSignal): Promise<void>;
   /** Throws unless the store answers and the bucket is reachable. */
   ping(): Promise<void>;
 }

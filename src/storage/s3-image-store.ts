@@ -6,7 +6,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { AppError } from '../errors/app-error';
-import type { ImageStore, PutObjectInput, StoredObjectInfo } from './image-store';
+import type { ImageStore } from './image-store';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -19,6 +19,9 @@ export interface S3StoreOptions {
    * WHEN_REQUIRED.
    */
   checksums: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+  /** Per attempt: connecting, and the whole request and response. */
+  timeoutMs: number;
+  maxAttempts: number;
 }
 
 /** Credentials come from the SDK's default chain (env, profile, container or instance role). */
@@ -29,8 +32,14 @@ export function createS3Client(options: S3StoreOptions): S3Client {
     forcePathStyle: options.forcePathStyle,
     requestChecksumCalculation: options.checksums,
     responseChecksumValidation: options.checksums,
-    // Bounded retries: a request must answer in bounded time even when S3 is down.
-    maxAttempts: 3,
+    // Bounded retries and per-attempt timeouts: with S3 down or hanging, an operation fails
+    // after at most maxAttempts x timeoutMs (plus backoff) instead of hanging the request.
+    maxAttempts: options.maxAttempts,
+    requestHandler: {
+      connectionTimeout: options.timeoutMs,
+      requestTimeout: options.timeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
 }
 
@@ -49,9 +58,11 @@ const unavailable = (operation: string, cause: unknown) =>
 
 export function createS3ImageStore(client: S3Client, bucket: string): ImageStore {
   return {
-    async head(key: string): Promise<StoredObjectInfo | undefined> {
+    async head(key, signal) {
       try {
-        const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+          abortSignal: signal,
+        });
         return {
           key,
           bytes: out.ContentLength ?? 0,
@@ -60,11 +71,11 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
         };
       } catch (err) {
         if (statusOf(err) === 404) return undefined;
-        throw unavailable('head', err);
+        throw signal?.aborted ? signal.reason : unavailable('head', err);
       }
     },
 
-    async put(input: PutObjectInput): Promise<void> {
+    async put(input, signal) {
       try {
         await client.send(
           new PutObjectCommand({
@@ -79,11 +90,12 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
             // writes, a racing replica's identical object is kept and ours is dropped (412).
             IfNoneMatch: '*',
           }),
+          { abortSignal: signal },
         );
       } catch (err) {
         const status = statusOf(err);
         if (status === 412) return;
-        throw unavailable('put', err);
+        throw signal?.aborted ? signal.reason : unavailable('put', err);
       }
     },
 

@@ -10,7 +10,7 @@ export const TEST_BUILD = { version: '9.9.9-test', revision: 'abc1234' };
  * The production object graph (server.ts's compose) pointed at a test S3 server, with log
  * lines captured in memory so tests can read them.
  */
-export function buildTestApp(s3: TestS3, env: Record<string, string> = {}) {
+export function buildTestApp(s3: Pick<TestS3, 'env'>, env: Record<string, string> = {}) {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...s3.env, ...env });
   const logLines: Record<string, unknown>[] = [];
   const sink = new Writable({

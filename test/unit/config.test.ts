@@ -1,10 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, type HostFacts } from '../../src/config/config';
+
+const host: HostFacts = {
+  cpus: 4,
+  readFile: (file) => {
+    if (file === '/run/secrets/api-keys')
+      return '# rotated 2026-11\nkey-one-0123456789abcdef\n\nkey-two-0123456789abcdef\n';
+    throw new Error('ENOENT');
+  },
+};
+const load = (env: Record<string, string>) => loadConfig(env, host);
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig(env);
+    load(env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -14,31 +24,49 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
-    const config = loadConfig({});
-    expect(config).toMatchObject({
+    expect(load({})).toEqual({
       env: 'development',
-      port: 3000,
-      host: '0.0.0.0',
       logLevel: 'info',
+      http: {
+        port: 3000,
+        host: '0.0.0.0',
+        requestTimeoutMs: 60_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 65_000,
+        shutdownDrainMs: 1000,
+        shutdownTimeoutMs: 8000,
+      },
       s3: {
         bucket: 'images',
         region: 'us-east-1',
+        endpoint: undefined,
         forcePathStyle: false,
         keyPrefix: '',
+        publicBaseUrl: undefined,
         checksums: 'WHEN_SUPPORTED',
+        timeoutMs: 3000,
+        maxAttempts: 3,
       },
       limits: {
         maxUploadBytes: 25 * 1024 * 1024,
         maxInputPixels: 50_000_000,
         maxOutputDimension: 8192,
       },
+      jobs: {
+        maxConcurrent: 4,
+        maxQueued: 8,
+        timeoutMs: 30_000,
+        sharpConcurrency: 1,
+        uvThreadpoolSize: 8,
+      },
+      auth: { apiKeys: [], onlyPresets: false },
       defaultWidths: [320, 640, 1280],
       presets: {},
     });
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({
+    const config = load({
       NODE_ENV: 'production',
       PORT: '8080',
       HOST: '127.0.0.1',
@@ -50,17 +78,39 @@ describe('loadConfig', () => {
       S3_KEY_PREFIX: 'variants/v1/',
       S3_PUBLIC_BASE_URL: 'https://cdn.example.com/img',
       S3_CHECKSUMS: 'WHEN_REQUIRED',
+      S3_TIMEOUT_MS: '1500',
+      S3_MAX_ATTEMPTS: '2',
       MAX_UPLOAD_BYTES: '1000',
       MAX_INPUT_PIXELS: '2000',
       MAX_OUTPUT_DIMENSION: '300',
       DEFAULT_WIDTHS: '100,200',
       PRESETS: '{"avatar":{"widths":[64,128],"height":128,"fit":"cover","format":"webp"}}',
+      ONLY_PRESETS: 'true',
+      MAX_CONCURRENT_JOBS: '3',
+      MAX_QUEUED_JOBS: '0',
+      JOB_TIMEOUT_MS: '5000',
+      SHARP_CONCURRENCY: '2',
+      UV_THREADPOOL_SIZE: '16',
+      REQUEST_TIMEOUT_MS: '20000',
+      HEADERS_TIMEOUT_MS: '30000',
+      KEEP_ALIVE_TIMEOUT_MS: '5000',
+      SHUTDOWN_DRAIN_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '4000',
+      API_KEYS: 'key-one-0123456789abcdef,key-two-0123456789abcdef',
     });
-    expect(config).toMatchObject({
+    expect(config).toEqual({
       env: 'production',
-      port: 8080,
-      host: '127.0.0.1',
       logLevel: 'warn',
+      http: {
+        port: 8080,
+        host: '127.0.0.1',
+        requestTimeoutMs: 20_000,
+        // never longer than the whole request may take
+        headersTimeoutMs: 20_000,
+        keepAliveTimeoutMs: 5000,
+        shutdownDrainMs: 0,
+        shutdownTimeoutMs: 4000,
+      },
       s3: {
         bucket: 'my-bucket',
         region: 'eu-west-1',
@@ -69,8 +119,21 @@ describe('loadConfig', () => {
         keyPrefix: 'variants/v1/',
         publicBaseUrl: 'https://cdn.example.com/img/',
         checksums: 'WHEN_REQUIRED',
+        timeoutMs: 1500,
+        maxAttempts: 2,
       },
       limits: { maxUploadBytes: 1000, maxInputPixels: 2000, maxOutputDimension: 300 },
+      jobs: {
+        maxConcurrent: 3,
+        maxQueued: 0,
+        timeoutMs: 5000,
+        sharpConcurrency: 2,
+        uvThreadpoolSize: 16,
+      },
+      auth: {
+        apiKeys: ['key-one-0123456789abcdef', 'key-two-0123456789abcdef'],
+        onlyPresets: true,
+      },
       defaultWidths: [100, 200],
       presets: {
         avatar: { widths: [64, 128], height: 128, fit: 'cover', format: 'webp', quality: 80 },
@@ -78,9 +141,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads API keys from API_KEYS_FILE, one per line, skipping blanks and comments', () => {
+    expect(load({ API_KEYS_FILE: '/run/secrets/api-keys' }).auth.apiKeys).toEqual([
+      'key-one-0123456789abcdef',
+      'key-two-0123456789abcdef',
+    ]);
+  });
+
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', S3_ENDPOINT: '' })).toMatchObject({
-      port: 3000,
+    expect(load({ PORT: '', S3_ENDPOINT: '' })).toMatchObject({
+      http: { port: 3000 },
       s3: { endpoint: undefined },
     });
   });
@@ -112,6 +182,18 @@ describe('loadConfig', () => {
     ['PRESETS', '{"x":{"widths":[100],"colour":"red"}}'],
     ['PRESETS', '{"x":{"widths":[100],"fit":"cover"}}'],
     ['PRESETS', '{"bad name!":{"widths":[100]}}'],
+    ['MAX_CONCURRENT_JOBS', '0'],
+    ['MAX_QUEUED_JOBS', '-1'],
+    ['JOB_TIMEOUT_MS', '5s'],
+    ['S3_TIMEOUT_MS', '10'],
+    ['S3_MAX_ATTEMPTS', '0'],
+    ['UV_THREADPOOL_SIZE', '2000'],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['ONLY_PRESETS', 'yes'],
+    ['API_KEYS', 'short'],
+    ['API_KEYS', 'has space 0123456789abcdef'],
+    ['API_KEYS', ' , '],
+    ['API_KEYS_FILE', '/no/such/file'],
   ])('names %s when it is %j', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -152,7 +234,7 @@ describe('.env.example', () => {
   });
 
   it('is a valid configuration as written', () => {
-    expect(() => loadConfig(assignments)).not.toThrow();
+    expect(() => loadConfig(assignments, host)).not.toThrow();
   });
 
   it('has every variable in the README config table', () => {

@@ -4,7 +4,7 @@ import type { ResolvedVariant } from '../../src/domain/variant-key';
 import { createSharpPipeline } from '../../src/image/sharp-pipeline';
 import * as images from '../support/images';
 
-const pipeline = createSharpPipeline({ maxInputPixels: 50_000_000 });
+const pipeline = createSharpPipeline({ maxInputPixels: 50_000_000, threadsPerImage: 1 });
 const v = (over: Partial<ResolvedVariant>): ResolvedVariant => ({
   fit: 'inside',
   format: 'jpeg',
@@ -52,7 +52,7 @@ describe('sharp pipeline: probe', () => {
   });
 
   it('refuses an image over the pixel limit from its header alone', async () => {
-    const small = createSharpPipeline({ maxInputPixels: 10_000 });
+    const small = createSharpPipeline({ maxInputPixels: 10_000, threadsPerImage: 1 });
     const err = await rejection(small.probe(await images.png(200, 100)));
     expect(err).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
     expect(err.message).toContain('200x100');

@@ -4,6 +4,7 @@ import { parseVariantParams, type ParamContext } from '../../domain/parse-params
 import type { VariantRequest } from '../../domain/variant-set';
 import type { ImageService } from '../../service/image-service';
 import { bodyKind, readUpload, type UploadLimits } from '../read-upload';
+import { requestSignal } from '../request-lifecycle';
 
 export interface ImageRoutesDeps {
   service: ImageService;
@@ -44,13 +45,13 @@ export function imageRoutes(deps: ImageRoutesDeps): Router {
 
   router.post('/v1/images', async (req, res) => {
     const { upload, requests } = await receive(req, res, deps, false);
-    const result = await service.storeVariants(upload, requests);
+    const result = await service.storeVariants(upload, requests, requestSignal(res));
     res.status(result.deduplicated ? 200 : 201).json(result);
   });
 
   router.post('/v1/resize', async (req, res) => {
     const { upload, requests } = await receive(req, res, deps, true);
-    const out = await service.renderOne(upload, requests[0] as VariantRequest);
+    const out = await service.renderOne(upload, requests[0] as VariantRequest, requestSignal(res));
     res
       .status(200)
       .set({

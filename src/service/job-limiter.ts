@@ -1,0 +1,134 @@
+import { AppError, processingTimedOut } from '../errors/app-error';
+
+export interface JobStats {
+  /** Requests admitted and not yet answered (receiving, waiting or processing). */
+  admitted: number;
+  running: number;
+  queued: number;
+}
+
+export interface JobLimiter {
+  /**
+   * Admits a request before its body is read. Returns the release to call when the request
+   * ends, or undefined when MAX_CONCURRENT_JOBS + MAX_QUEUED_JOBS requests are already in.
+   */
+  tryAdmit(): (() => void) | undefined;
+  /**
+   * Runs CPU-heavy work in one of MAX_CONCURRENT_JOBS slots. Waits in line until `deadline`
+   * (epoch ms); past it, rejects with 503 SERVER_BUSY without having started the work. Work
+   * still running at the deadline: rejects with 504 PROCESSING_TIMEOUT at once, but the slot
+   * stays taken until the work has really stopped, so the CPU bound holds.
+   */
+  run<T>(work: () => Promise<T>, options: { deadline: number; signal?: AbortSignal }): Promise<T>;
+  stats(): JobStats;
+}
+
+export interface JobLimiterOptions {
+  maxConcurrent: number;
+  maxQueued: number;
+  /** Called after every change, e.g. to update gauges. */
+  onChange?: (stats: JobStats) => void;
+}
+
+/** Rejects with PROCESSING_TIMEOUT at the deadline, whatever `work` is still doing. */
+function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(processingTimedOut()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export const busy = (message: string) =>
+  new AppError('SERVER_BUSY', message, { headers: { 'Retry-After': '1' } });
+
+interface Waiter {
+  start: () => void;
+}
+
+/**
+ * Bounds image work so overload degrades into fast 503s instead of a pile of slow requests and
+ * an OOM kill (imgproxy's most reported failure). Admission bounds memory (each admitted
+ * request may hold an upload in memory); slots bound CPU and decode memory.
+ */
+export function createJobLimiter({
+  maxConcurrent,
+  maxQueued,
+  onChange,
+}: JobLimiterOptions): JobLimiter {
+  let admitted = 0;
+  let running = 0;
+  const queue: Waiter[] = [];
+  const stats = (): JobStats => ({ admitted, running, queued: queue.length });
+  const changed = () => onChange?.(stats());
+
+  const startNext = () => {
+    const next = queue.shift();
+    if (next) next.start();
+    else changed();
+  };
+
+  function acquire(deadline: number, signal?: AbortSignal): Promise<void> {
+    if (running < maxConcurrent && queue.length === 0) {
+      running++;
+      changed();
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const leave = (err: Error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const at = queue.indexOf(waiter);
+        if (at >= 0) queue.splice(at, 1);
+        changed();
+        reject(err);
+      };
+      const onAbort = () =>
+        leave(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      const waiter: Waiter = {
+        start: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          running++;
+          changed();
+          resolve();
+        },
+      };
+      const timer = setTimeout(
+        () => leave(busy('no processing slot became free in time; try again')),
+        Math.max(0, deadline - Date.now()),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(waiter);
+      changed();
+    });
+  }
+
+  return {
+    tryAdmit() {
+      if (admitted >= maxConcurrent + maxQueued) return undefined;
+      admitted++;
+      changed();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        admitted--;
+        changed();
+      };
+    },
+
+    async run(work, { deadline, signal }) {
+      signal?.throwIfAborted();
+      await acquire(deadline, signal);
+      const working = (async () => work())().finally(() => {
+        running--;
+        startNext();
+      });
+      working.catch(() => undefined); // a late failure after the deadline has no one to tell
+      return beforeDeadline(working, deadline);
+    },
+
+    stats,
+  };
+}

@@ -1,0 +1,147 @@
+import * as images from '../support/images';
+import { listen, sleep, until } from '../support/listen';
+import { startS3, type TestS3 } from '../support/s3-server';
+import { buildTestApp } from '../support/test-app';
+
+let s3: TestS3;
+let photo12mp: Buffer;
+beforeAll(async () => {
+  s3 = await startS3();
+  photo12mp = await images.jpeg(4000, 3000);
+});
+afterAll(async () => {
+  await s3.stop();
+});
+
+interface Outcome {
+  status: number;
+  ms: number;
+  code?: string;
+  retryAfter: string | null;
+}
+
+async function upload(url: string, body: Buffer, query = 'widths=320,640'): Promise<Outcome> {
+  const started = Date.now();
+  const res = await fetch(`${url}/v1/images?${query}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'image/jpeg' },
+    body,
+  });
+  const json = (await res.json()) as { error?: { code: string } };
+  return {
+    status: res.status,
+    ms: Date.now() - started,
+    code: json.error?.code,
+    retryAfter: res.headers.get('retry-after'),
+  };
+}
+
+describe('overload', () => {
+  it('30 simultaneous 12 MP uploads with 2 slots and 4 queue places: 201s and fast 503s, nothing else', async () => {
+    const built = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '2', MAX_QUEUED_JOBS: '4' });
+    const server = await listen(built);
+    try {
+      const bodies = Array.from({ length: 30 }, (_, i) =>
+        images.withComment(photo12mp, `upload ${i} ${Date.now()}`),
+      );
+      const outcomes = await Promise.all(bodies.map((body) => upload(server.url, body)));
+      const created = outcomes.filter((o) => o.status === 201);
+      const shed = outcomes.filter((o) => o.status === 503);
+      expect(created.length + shed.length).toBe(30);
+      expect(created.length).toBeGreaterThanOrEqual(6);
+      expect(shed.length).toBeGreaterThan(0);
+      for (const o of shed) expect([o.code, o.retryAfter]).toEqual(['SERVER_BUSY', '1']);
+      // Shed requests are answered before any admitted one is done: no waiting, no body read.
+      expect(Math.max(...shed.map((o) => o.ms))).toBeLessThan(
+        Math.min(...created.map((o) => o.ms)),
+      );
+      const metrics = await built.registry.metrics();
+      expect(metrics).toContain(`http_requests_rejected_total{code="SERVER_BUSY"} ${shed.length}`);
+      expect(metrics).toMatch(/image_jobs_running 0\b/);
+      expect(metrics).toMatch(/image_jobs_queued 0\b/);
+      expect(metrics).toMatch(/image_requests_admitted 0\b/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('504 PROCESSING_TIMEOUT when the work outlasts JOB_TIMEOUT_MS, and the service recovers', async () => {
+    const built = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '1', JOB_TIMEOUT_MS: '1000' });
+    const server = await listen(built);
+    try {
+      // A 1600 px AVIF from 12 MP takes ~4 s here. The encoder cannot be interrupted (libvips'
+      // timeout only acts between pixel regions), so the client gets its 504 on time while the
+      // slot stays taken until the encoder is done: the CPU bound holds.
+      const slow = await upload(
+        server.url,
+        images.withComment(photo12mp, `slow ${Date.now()}`),
+        'widths=1600&format=avif',
+      );
+      expect([slow.status, slow.code]).toEqual([504, 'PROCESSING_TIMEOUT']);
+      expect(slow.ms).toBeLessThan(5000);
+      expect(built.limiter.stats().running).toBe(1);
+      expect(await until(() => built.limiter.stats().running === 0, 20_000)).toBe(true);
+      const next = await upload(server.url, await images.jpeg(200, 100), 'widths=50');
+      expect(next.status).toBe(201);
+      expect(await s3.listKeys()).not.toContainEqual(expect.stringContaining('w1600-q80.avif'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('503 SERVER_BUSY when no slot frees up within JOB_TIMEOUT_MS', async () => {
+    const built = buildTestApp(s3, {
+      MAX_CONCURRENT_JOBS: '1',
+      MAX_QUEUED_JOBS: '2',
+      JOB_TIMEOUT_MS: '1500',
+    });
+    const server = await listen(built);
+    try {
+      const first = upload(
+        server.url,
+        images.withComment(photo12mp, `hog ${Date.now()}`),
+        'widths=1600&format=avif',
+      );
+      await sleep(100);
+      const second = await upload(server.url, await images.jpeg(200, 100), 'widths=50');
+      expect([second.status, second.code, second.retryAfter]).toEqual([503, 'SERVER_BUSY', '1']);
+      expect((await first).status).toBe(504);
+      await until(() => built.limiter.stats().running === 0, 20_000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('drops a queued job whose client went away: its image is never processed', async () => {
+    const built = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '1', JOB_TIMEOUT_MS: '20000' });
+    const server = await listen(built);
+    try {
+      const first = upload(
+        server.url,
+        images.withComment(photo12mp, `busy ${Date.now()}`),
+        'widths=1600&format=avif',
+      );
+      await sleep(100);
+      const controller = new AbortController();
+      const abandoned = fetch(`${server.url}/v1/images?widths=64`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'image/jpeg' },
+        body: await images.jpeg(300, 200),
+        signal: controller.signal,
+      }).catch(() => 'aborted');
+      await sleep(300);
+      expect(built.limiter.stats().queued).toBe(1);
+      controller.abort();
+      expect(await abandoned).toBe('aborted');
+      await sleep(100);
+      expect(built.limiter.stats().queued).toBe(0);
+      expect((await first).status).toBe(201);
+      const metrics = await built.registry.metrics();
+      expect(metrics).toMatch(/image_processing_duration_seconds_count\{format="avif"\} 1\b/);
+      expect(metrics).not.toMatch(/image_processing_duration_seconds_count\{format="jpeg"\}/);
+      expect(metrics).toContain('http_requests_rejected_total{code="CLIENT_CLOSED_REQUEST"} 1');
+    } finally {
+      await server.close();
+    }
+  });
+});

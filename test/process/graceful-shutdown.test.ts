@@ -1,0 +1,81 @@
+import * as images from '../support/images';
+import { startS3, type TestS3 } from '../support/s3-server';
+import { startServerProcess } from '../support/server-process';
+
+let s3: TestS3;
+let photo: Buffer;
+beforeAll(async () => {
+  s3 = await startS3();
+  photo = await images.jpeg(4000, 3000);
+});
+afterAll(async () => {
+  await s3.stop();
+});
+
+const upload = (url: string, body: Buffer) =>
+  fetch(`${url}/v1/images?widths=320,640,1280`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'image/jpeg' },
+    body,
+  });
+
+describe('graceful shutdown (the built server, SIGTERM)', () => {
+  it('finishes every in-flight upload, serves during the drain, then exits 0 within SHUTDOWN_TIMEOUT_MS', async () => {
+    const run = startServerProcess({
+      ...s3.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MAX_CONCURRENT_JOBS: '2',
+      MAX_QUEUED_JOBS: '10',
+      SHUTDOWN_DRAIN_MS: '800',
+      SHUTDOWN_TIMEOUT_MS: '8000',
+    });
+    try {
+      const url = await run.waitForListening();
+      const inFlight = Array.from({ length: 6 }, (_, i) =>
+        upload(url, images.withComment(photo, `sigterm ${i} ${Date.now()}`)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const signalledAt = Date.now();
+      run.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      // Readiness flips at once; new requests are still served during the drain, told to close.
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      const during = await upload(url, await images.jpeg(300, 200));
+      expect(during.status).toBe(201);
+      expect(during.headers.get('connection')).toBe('close');
+
+      const responses = await Promise.all(inFlight);
+      expect(responses.map((r) => r.status)).toEqual(Array(6).fill(201));
+      expect(await run.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(8000);
+      expect(run.logs().at(-1)?.msg).toBe('shutdown complete');
+      // Seven uploads (six in flight, one during the drain), three variants each.
+      expect((await s3.listKeys()).length).toBe(7 * 3);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops at once when idle (drain 0): exit 0 well under a second', async () => {
+    const run = startServerProcess({
+      ...s3.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SHUTDOWN_DRAIN_MS: '0',
+    });
+    try {
+      const url = await run.waitForListening();
+      // An idle keep-alive connection must not hold the process open.
+      await fetch(`${url}/healthz`);
+      const signalledAt = Date.now();
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(1000);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
