@@ -1,0 +1,66 @@
+# image-resizer: multi-stage build. Every stage uses the same base (Debian trixie, glibc), because
+# sharp's prebuilt libvips binaries are chosen by libc at `npm ci` time.
+#
+#   docker build -t image-resizer --build-arg GIT_COMMIT=$(git rev-parse HEAD) .
+#   docker build --target release ...     # CI: package the dist/ already built by the pipeline
+#
+# No `# syntax=` line: the engine's built-in BuildKit frontend supports cache mounts, and a
+# syntax line would make BuildKit pull a frontend image first.
+ARG NODE_IMAGE=node:24-trixie-slim
+
+# --- all dependencies, for compiling -------------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+# --- compile TypeScript to dist/, with build-info.json ---------------------------------------------
+FROM deps AS build
+ARG GIT_COMMIT=unknown
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/write-build-info.mjs scripts/
+COPY src src
+RUN GIT_COMMIT="$GIT_COMMIT" npm run build
+
+# --- production dependencies only -------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+
+# --- the runtime, without the application code yet --------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime-base
+ARG GIT_COMMIT=unknown
+ARG VERSION=0.0.0
+ARG BUILD_DATE=unknown
+ARG SOURCE_URL=unknown
+LABEL org.opencontainers.image.title="image-resizer" \
+      org.opencontainers.image.description="Stateless image-resizing service: upload, resize into variants, store in S3" \
+      org.opencontainers.image.revision="${GIT_COMMIT}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.created="${BUILD_DATE}" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="MIT"
+# MALLOC_ARENA_MAX=2: glibc otherwise keeps up to 8 malloc arenas per core, and libvips' worker
+# threads fragment them; sharp's docs recommend it (or jemalloc). Measured here, see README.
+ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
+    PORT=3000
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+USER node
+EXPOSE 3000
+# Liveness with node itself (the slim image has no curl).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node as PID 1's child (compose: init: true), never `npm start`: npm does not forward SIGTERM.
+CMD ["node", "dist/server.js"]
+
+# --- release: dist/ from the build context (the pipeline's build artifact, no recompile) ------------
+FROM runtime-base AS release
+COPY --chown=root:root dist ./dist
+
+# --- default: compile here ---------------------------------------------------------------------------
+FROM runtime-base AS runtime
+COPY --from=build --chown=root:root /app/dist ./dist
