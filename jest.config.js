@@ -1,4 +1,8 @@
 // Tests are transpiled by SWC (fast, no type checking); `npm run typecheck` is the type gate.
+// TEST_TARGET=dist runs the same tests against the compiled dist/ instead of src/ (the pipeline's
+// test job tests exactly the artifact it will ship).
+const againstDist = process.env.TEST_TARGET === 'dist';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -10,6 +14,9 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
+  moduleNameMapper: againstDist ? { '^(?:\\.\\./)+src/(.*)$': '<rootDir>/dist/$1' } : {},
+  collectCoverageFrom: againstDist ? ['dist/**/*.js'] : ['src/**/*.ts'],
+  coverageReporters: ['text-summary', 'cobertura'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
   testTimeout: 30_000,
 };

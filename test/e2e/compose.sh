@@ -3,6 +3,7 @@
 # built from this checkout and checked from the outside. Needs Docker with Compose v2 (here: the
 # container sandbox) and `npm ci` done (the load generator uses sharp and tsx).
 #   test/e2e/compose.sh           # prints PASS/FAIL per check and "N passed, M failed"; exit 1 on any failure
+#   E2E_IMAGE=registry/image-resizer:<sha> test/e2e/compose.sh   # test a pushed image instead of building
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -12,6 +13,12 @@ URL="http://127.0.0.1:$PORT"
 ROUNDS=${E2E_FAULT_ROUNDS:-3}
 export NGINX_PORT=$PORT GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
 compose() { docker compose -p "$PROJECT" "$@"; }
+if [ -n "${E2E_IMAGE:-}" ]; then
+  export APP_IMAGE=$E2E_IMAGE
+  UP_SOURCE=(--no-build)
+else
+  UP_SOURCE=(--build)
+fi
 
 passed=0
 failed=0
@@ -32,9 +39,9 @@ teardown() {
 }
 trap teardown EXIT
 
-echo "=== compose up (3 replicas), project $PROJECT, nginx on :$PORT"
+echo "=== compose up (3 replicas) of ${E2E_IMAGE:-a fresh build}, project $PROJECT, nginx on :$PORT"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
-if ! compose up --build --wait --wait-timeout 180 --scale app=3 >/tmp/e2e-up.log 2>&1; then
+if ! compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3 >/tmp/e2e-up.log 2>&1; then
   cat /tmp/e2e-up.log >&2
   echo "FAIL compose up --wait"
   echo "0 passed, 1 failed"

@@ -3,6 +3,7 @@ import request from 'supertest';
 import * as images from '../support/images';
 import { cutPutsProxy } from '../support/cut-puts-proxy';
 import { buildTestApp } from '../support/test-app';
+import { ensureBucket } from '../../src/storage/s3-bucket-admin';
 
 /**
  * Cases s3rver cannot judge, run against a stricter S3 server (moto, as the compose stack's S3):
@@ -80,5 +81,17 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('admin task: ensureBucket creates the bucket and its lifecycle rule, idempotently', async () => {
+    const name = `admin-${Date.now()}`;
+    const first = await ensureBucket(client, name);
+    expect(first).toEqual({
+      bucket: name,
+      created: true,
+      lifecycleRules: ['image-resizer-abort-incomplete-uploads'],
+    });
+    const again = await ensureBucket(client, name);
+    expect(again).toEqual({ ...first, created: false });
   });
 });

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# release stage: the container tests (test/e2e/compose.sh) against the image just pushed, pulled
+# from the registry, not rebuilt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}"
+npm ci --no-audit --no-fund --prefer-offline
+IMAGE="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"
+# Drop any local copy, so the stack runs what the registry holds.
+docker image rm "$IMAGE" >/dev/null 2>&1 || true
+E2E_IMAGE="$IMAGE" E2E_PROJECT="image-resizer-ci-${CI_JOB_ID:-local}" bash test/e2e/compose.sh
