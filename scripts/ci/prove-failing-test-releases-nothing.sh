@@ -26,7 +26,7 @@ if bash scripts/ci/pipeline-local.sh >"$WORK/pipeline.log" 2>&1; then
   echo "FAIL: the pipeline passed with a failing test" >&2
   exit 1
 fi
-grep -E "deliberately-failing|Tests:" "$WORK/pipeline.log" | head -5 || true
+grep -E "deliberately-failing|Tests:|●.*›" "$WORK/pipeline.log" | head -10 || true
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
   "http://$REGISTRY/v2/image-resizer/manifests/$SHA")
 if [ "$code" != 404 ]; then

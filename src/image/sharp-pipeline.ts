@@ -103,7 +103,6 @@ export function createSharpPipeline(options: SharpPipelineOptions): ImagePipelin
           const { data, info } = await image.toBuffer({ resolveWithObject: true });
           rendered.push({ variant, data, width: info.width, height: info.height });
         } catch (cause) {
-          if (cause instanceof AppError) throw cause;
           if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
           throw unreadable(cause);
         }

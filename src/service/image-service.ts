@@ -56,23 +56,29 @@ export function createImageService(deps: ImageServiceDeps) {
   const { pipeline, store, metrics, limiter } = deps;
   const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
 
+  const stored = (
+    key: string,
+    format: StoredVariant['format'],
+    width: number,
+    height: number,
+    bytes: number,
+  ): StoredVariant => ({ key, url: urlOf(key), width, height, format, bytes });
+
   /** An object written by us carries its dimensions; one without them is treated as missing. */
-  const fromStored = (
-    variant: ResolvedVariant,
-    info: StoredObjectInfo,
-  ): StoredVariant | undefined => {
+  const fromStored = (variant: ResolvedVariant, info: StoredObjectInfo) => {
     const width = positiveInt(info.metadata.width);
     const height = positiveInt(info.metadata.height);
-    if (!width || !height) return undefined;
-    return {
-      key: info.key,
-      url: urlOf(info.key),
-      width,
-      height,
-      format: variant.format,
-      bytes: info.bytes,
-    };
+    return width && height
+      ? stored(info.key, variant.format, width, height, info.bytes)
+      : undefined;
   };
+
+  /** Reads the header (refusing what is not an acceptable image) and counts the upload. */
+  async function probe(upload: Upload) {
+    const source = await pipeline.probe(upload.data);
+    metrics.sourceBytes.observe(upload.data.length);
+    return source;
+  }
 
   /** CPU work goes through the limiter: a slot, bounded waiting, and a deadline. */
   function render(upload: Upload, variants: ResolvedVariant[], signal?: AbortSignal) {
@@ -98,8 +104,7 @@ export function createImageService(deps: ImageServiceDeps) {
       requests: readonly VariantRequest[],
       signal?: AbortSignal,
     ): Promise<StoreResult> {
-      const source = await pipeline.probe(upload.data);
-      metrics.sourceBytes.observe(upload.data.length);
+      const source = await probe(upload);
       const variants = resolveAll(requests, source);
       const keys = variants.map((v) => variantKey(deps.keyPrefix, upload.sha256, v));
       const existing = await Promise.all(
@@ -131,14 +136,7 @@ export function createImageService(deps: ImageServiceDeps) {
             signal,
           );
           metrics.variantsProduced.inc({ format: variant.format });
-          made.set(variant, {
-            key,
-            url: urlOf(key),
-            width,
-            height,
-            format: variant.format,
-            bytes: data.length,
-          });
+          made.set(variant, stored(key, variant.format, width, height, data.length));
         }),
       );
       return {
@@ -156,8 +154,7 @@ export function createImageService(deps: ImageServiceDeps) {
 
     /** Makes one variant and returns its bytes; nothing is stored. */
     async renderOne(upload: Upload, request: VariantRequest, signal?: AbortSignal) {
-      const source = await pipeline.probe(upload.data);
-      metrics.sourceBytes.observe(upload.data.length);
+      const source = await probe(upload);
       const [out] = await render(upload, resolveAll([request], source), signal);
       if (!out) throw new Error('pipeline returned no variant');
       return {

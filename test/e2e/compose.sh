@@ -71,6 +71,9 @@ check "X-Request-ID is passed through and returned" \
 check "nginx and the app log the same request id" \
   bash -c "compose() { docker compose -p $PROJECT \"\$@\"; }; compose logs nginx | grep -q '\"request_id\":\"e2e-first-upload\"' && compose logs app | grep -q '\"id\":\"e2e-first-upload\"'"
 
+check "admin process: ensure-bucket runs from the same image and config" \
+  bash -c "docker compose -p $PROJECT run --rm -T app node dist/admin/ensure-bucket.js | grep -q '\"bucket\":\"images\"'"
+
 echo "=== requests spread across all replicas"
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 sleep 1

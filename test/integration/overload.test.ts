@@ -1,5 +1,5 @@
 import * as images from '../support/images';
-import { listen, sleep, until } from '../support/listen';
+import { listen, until } from '../support/listen';
 import { startS3, type TestS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 
@@ -102,7 +102,8 @@ describe('overload', () => {
         images.withComment(photo12mp, `hog ${Date.now()}`),
         'widths=1600&format=avif',
       );
-      await sleep(100);
+      // The hog must hold the only slot before the second request arrives.
+      expect(await until(() => built.limiter.stats().running === 1, 10_000)).toBe(true);
       const second = await upload(server.url, await images.jpeg(200, 100), 'widths=50');
       expect([second.status, second.code, second.retryAfter]).toEqual([503, 'SERVER_BUSY', '1']);
       expect((await first).status).toBe(504);
@@ -121,7 +122,7 @@ describe('overload', () => {
         images.withComment(photo12mp, `busy ${Date.now()}`),
         'widths=1600&format=avif',
       );
-      await sleep(100);
+      expect(await until(() => built.limiter.stats().running === 1, 10_000)).toBe(true);
       const controller = new AbortController();
       const abandoned = fetch(`${server.url}/v1/images?widths=64`, {
         method: 'POST',
@@ -129,12 +130,10 @@ describe('overload', () => {
         body: await images.jpeg(300, 200),
         signal: controller.signal,
       }).catch(() => 'aborted');
-      await sleep(300);
-      expect(built.limiter.stats().queued).toBe(1);
+      expect(await until(() => built.limiter.stats().queued === 1, 10_000)).toBe(true);
       controller.abort();
       expect(await abandoned).toBe('aborted');
-      await sleep(100);
-      expect(built.limiter.stats().queued).toBe(0);
+      expect(await until(() => built.limiter.stats().queued === 0, 5000)).toBe(true);
       expect((await first).status).toBe(201);
       const metrics = await built.registry.metrics();
       expect(metrics).toMatch(/image_processing_duration_seconds_count\{format="avif"\} 1\b/);

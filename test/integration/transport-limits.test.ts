@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { startS3, type TestS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
@@ -18,6 +18,23 @@ async function openSocket(port: number) {
   return { socket, watch: watchSocket(socket) };
 }
 
+/**
+ * Sends 16 KiB chunks of a chunked body, as a client that would send 4 MiB, until the server
+ * answers or closes. Returns how many body bytes went out.
+ */
+async function streamChunksUntilAnswered(socket: Socket, watch: ReturnType<typeof watchSocket>) {
+  const chunk = Buffer.alloc(16 * 1024, 0xff);
+  let sent = 0;
+  while (sent < 4 * 1024 * 1024 && !watch.received() && !watch.closed()) {
+    socket.write(`${chunk.length.toString(16)}\r\n`);
+    socket.write(chunk);
+    socket.write('\r\n');
+    sent += chunk.length;
+    await sleep(2);
+  }
+  return sent;
+}
+
 const code = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
 describe('transport limits (real sockets)', () => {
@@ -28,16 +45,7 @@ describe('transport limits (real sockets)', () => {
       socket.write(
         'POST /v1/images HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n',
       );
-      const chunk = Buffer.alloc(16 * 1024, 0xff);
-      let sent = 0;
-      // The client would send 4 MiB; the server must answer long before that.
-      while (sent < 4 * 1024 * 1024 && !watch.received() && !watch.closed()) {
-        socket.write(`${chunk.length.toString(16)}\r\n`);
-        socket.write(chunk);
-        socket.write('\r\n');
-        sent += chunk.length;
-        await sleep(2);
-      }
+      const sent = await streamChunksUntilAnswered(socket, watch);
       expect(await until(() => watch.closed(), 5000)).toBe(true);
       expect(watch.status()).toBe(413);
       expect(watch.received()).toMatch(/\r\nConnection: close\r\n/i);
@@ -58,15 +66,7 @@ describe('transport limits (real sockets)', () => {
         'POST /v1/images HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n',
       );
       socket.write(`${Buffer.byteLength(head).toString(16)}\r\n${head}\r\n`);
-      const chunk = Buffer.alloc(16 * 1024, 0xff);
-      let sent = 0;
-      while (sent < 4 * 1024 * 1024 && !watch.received() && !watch.closed()) {
-        socket.write(`${chunk.length.toString(16)}\r\n`);
-        socket.write(chunk);
-        socket.write('\r\n');
-        sent += chunk.length;
-        await sleep(2);
-      }
+      const sent = await streamChunksUntilAnswered(socket, watch);
       expect(await until(() => watch.received() !== '', 5000)).toBe(true);
       expect(watch.status()).toBe(413);
       expect(code(watch.body())).toBe('PAYLOAD_TOO_LARGE');

@@ -27,11 +27,12 @@ describe('graceful shutdown (the built server, SIGTERM)', () => {
       HOST: '127.0.0.1',
       MAX_CONCURRENT_JOBS: '2',
       MAX_QUEUED_JOBS: '10',
-      SHUTDOWN_DRAIN_MS: '800',
+      SHUTDOWN_DRAIN_MS: '2000',
       SHUTDOWN_TIMEOUT_MS: '8000',
     });
     try {
       const url = await run.waitForListening();
+      const lateUpload = await images.jpeg(300, 200);
       const inFlight = Array.from({ length: 6 }, (_, i) =>
         upload(url, images.withComment(photo, `sigterm ${i} ${Date.now()}`)),
       );
@@ -43,7 +44,7 @@ describe('graceful shutdown (the built server, SIGTERM)', () => {
       // Readiness flips at once; new requests are still served during the drain, told to close.
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(503);
-      const during = await upload(url, await images.jpeg(300, 200));
+      const during = await upload(url, lateUpload);
       expect(during.status).toBe(201);
       expect(during.headers.get('connection')).toBe('close');
 
