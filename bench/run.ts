@@ -15,6 +15,12 @@ import { renderChart, renderMarkdown } from './lib/report';
 import { startSinkS3 } from './lib/sink-s3';
 
 const quick = process.argv.includes('--quick');
+// `--env NAME=value` (repeatable) sets service configuration, to compare tunings in one go.
+const serviceEnv = Object.fromEntries(
+  process.argv.flatMap((arg, i) =>
+    process.argv[i - 1] === '--env' ? [arg.split(/=(.*)/s).slice(0, 2)] : [],
+  ),
+) as Record<string, string>;
 const levels = quick ? [1, 2, 4, 8] : [1, 2, 4, 8, 16];
 const perLevel = (c: number) => Math.max(quick ? 12 : 24, c * (quick ? 4 : 8));
 
@@ -48,6 +54,7 @@ async function withService<T>(
     S3_FORCE_PATH_STYLE: 'true',
     S3_CHECKSUMS: 'WHEN_REQUIRED',
     MALLOC_ARENA_MAX: '2',
+    ...serviceEnv,
     ...env,
   });
   try {
@@ -160,6 +167,7 @@ async function main() {
   const report = {
     when: new Date().toISOString(),
     quick,
+    serviceEnv,
     machine: await machine(),
     corpusBytes: Object.fromEntries(
       Object.entries(corpus).map(([k, v]) => [k, (v as Buffer).length]),

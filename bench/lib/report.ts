@@ -5,6 +5,7 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 interface Report {
   when: string;
   quick: boolean;
+  serviceEnv: Record<string, string>;
   machine: Record<string, unknown>;
   results: Record<string, LoadResult[]>;
   dedupe: { miss: LoadResult; hit: LoadResult };
@@ -24,6 +25,8 @@ export function renderMarkdown(report: Report): string {
     `# Benchmark ${report.when}${report.quick ? ' (quick)' : ''}`,
     '',
     `Machine: ${JSON.stringify(report.machine)}`,
+    '',
+    `Service settings beyond the defaults: ${JSON.stringify(report.serviceEnv)}`,
     '',
     '| scenario | concurrency | requests | images/s | p50 ms | p99 ms | statuses |',
     '| --- | --- | --- | --- | --- | --- | --- |',

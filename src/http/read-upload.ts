@@ -11,7 +11,7 @@ function readRaw(req: Request, limits: UploadLimits): Promise<ReceivedUpload> {
   // Refuse on the declared size before reading a byte; chunked bodies are counted as they come.
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
-    const collector = new HashingCollector();
+    const collector = new HashingCollector(Number.isFinite(declared) ? declared : undefined);
     const onData = (chunk: Buffer) => {
       if (collector.size + chunk.length > limit) {
         req.off('data', onData);
