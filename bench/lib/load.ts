@@ -15,6 +15,25 @@ export const percentile = (sorted: number[], p: number) =>
     ? NaN
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+function summarize(
+  concurrency: number,
+  started: bigint,
+  latencies: number[],
+  statuses: Record<number, number>,
+): LoadResult {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return {
+    concurrency,
+    requests: latencies.length,
+    seconds,
+    throughput: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    statuses,
+  };
+}
+
 function post(agent: Agent, url: URL, body: Buffer, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -61,18 +80,8 @@ export async function runLoad(options: {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    concurrency: options.concurrency,
-    requests: options.requests,
-    seconds,
-    throughput: options.requests / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    statuses,
-  };
+  return summarize(options.concurrency, started, latencies, statuses);
 }
 
 /** The same shape of measurement for in-process work (the raw sharp ceiling). */
@@ -93,15 +102,5 @@ export async function runInProcess(options: {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  return {
-    concurrency: options.concurrency,
-    requests: options.requests,
-    seconds,
-    throughput: options.requests / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    statuses: {},
-  };
+  return summarize(options.concurrency, started, latencies, {});
 }

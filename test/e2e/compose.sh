@@ -127,7 +127,7 @@ check "all 5 replicas got traffic (expected: $expected; seen: $seen)" test "$see
 check "nginx was not reloaded or restarted" bash -c "test '$(compose exec -T nginx cat /run/nginx.pid)' = '$nginx_pid_before' && test '$(docker inspect -f '{{.State.StartedAt}}' "$(compose ps -q nginx)")' = '$nginx_started'"
 
 echo "=== stopping an idle replica is fast"
-victim=$(apps | head -1)
+victim=$(apps | sed -n 1p)
 start=$(date +%s%N)
 docker stop "$victim" >/dev/null
 ms=$((($(date +%s%N) - start) / 1000000))

@@ -21,7 +21,7 @@ describe('the server process', () => {
       await s3.stop();
     });
 
-    it('serves on PORT, logs JSON lines, and exits 0 on SIGTERM', async () => {
+    it('serves on PORT, logs JSON lines, and when idle exits 0 on SIGTERM in well under a second', async () => {
       const run = startServerProcess({
         ...s3.env,
         PORT: '0',
@@ -33,9 +33,12 @@ describe('the server process', () => {
         const health = await fetch(`${url}/healthz`);
         expect(health.status).toBe(200);
         expect(((await health.json()) as { status: string }).status).toBe('ok');
+        // The probes left an idle keep-alive connection: it must not hold the process open.
         expect((await fetch(`${url}/readyz`)).status).toBe(200);
+        const signalledAt = Date.now();
         run.child.kill('SIGTERM');
         expect(await run.exited).toBe(0);
+        expect(Date.now() - signalledAt).toBeLessThan(1000);
         const lines = run.output().stdout.trim().split('\n');
         for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
         expect(lines.at(-1)).toContain('shutdown complete');
