@@ -34,9 +34,9 @@ function parse(
  */
 async function receive(req: Request, res: Response, deps: ImageRoutesDeps, single: boolean) {
   const kind = bodyKind(req);
-  if (kind === 'raw') parse(req, {}, deps.params, single);
+  const early = kind === 'raw' ? parse(req, {}, deps.params, single) : undefined;
   const { upload, fields } = await readUpload(req, res, kind, deps.limits);
-  return { upload, requests: parse(req, fields, deps.params, single) };
+  return { upload, requests: early ?? parse(req, fields, deps.params, single) };
 }
 
 export function imageRoutes(deps: ImageRoutesDeps): Router {
