@@ -1,180 +1,213 @@
 /**
- * The benchmark harness: `npm run bench` (full) or `npm run bench -- --quick` (< 3 minutes).
- * Every scenario runs in this one invocation so ratios compare like with like on a noisy
- * machine. Writes bench/results/<time>.json and .md, and bench/results/throughput.svg.
+ * The benchmark harness: `npm run bench` (full, with the 10-minute soak) or
+ * `npm run bench -- --quick` (under 3 minutes, no soak). Every scenario runs in this one
+ * invocation so ratios compare like with like on a noisy machine. Writes
+ * bench/results/<time>.json and .md, latest.md, and throughput.svg.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { startS3 } from '../test/support/s3-server';
-import { startServerProcess, type ServerProcess } from '../test/support/server-process';
 import { makeCorpus, variantOf } from './lib/corpus';
-import { runInProcess, runLoad, type LoadResult } from './lib/load';
+import { processCpuSeconds, runAtRate, runInProcess, runLoad, type LoadResult } from './lib/load';
 import { multipart, startNaiveServer } from './lib/naive';
-import { renderChart, renderMarkdown } from './lib/report';
+import { startNginx } from './lib/nginx';
+import { rawSharp, versions } from './lib/raw-sharp';
+import { renderChart, renderMarkdown, SCENARIOS as S, type Report } from './lib/report';
+import { withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 
-const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const option = (name: string) => args[args.indexOf(name) + 1];
 // `--env NAME=value` (repeatable) sets service configuration, to compare tunings in one go.
 const serviceEnv = Object.fromEntries(
-  process.argv.flatMap((arg, i) =>
-    process.argv[i - 1] === '--env' ? [arg.split(/=(.*)/s).slice(0, 2)] : [],
-  ),
+  args.flatMap((arg, i) => (args[i - 1] === '--env' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])),
 ) as Record<string, string>;
+const soakSeconds = args.includes('--soak-seconds')
+  ? Number(option('--soak-seconds'))
+  : quick
+    ? 0
+    : 600;
 const levels = quick ? [1, 2, 4, 8] : [1, 2, 4, 8, 16];
 const perLevel = (c: number) => Math.max(quick ? 12 : 24, c * (quick ? 4 : 8));
-
-// The service's encoder settings, repeated here on purpose: the ceiling is sharp alone.
-sharp.cache(false);
-sharp.concurrency(1);
-const rawSharp = (input: Buffer, widths: number[]) => {
-  const base = sharp(input, { failOn: 'error', autoOrient: true });
-  return widths.reduce<Promise<unknown>>(
-    (previous, width) =>
-      previous.then(() =>
-        base
-          .clone()
-          .resize({ width, withoutEnlargement: true })
-          .flatten({ background: '#ffffff' })
-          .jpeg({ quality: 80, mozjpeg: true })
-          .toBuffer(),
-      ),
-    Promise.resolve(),
-  );
-};
-
-async function withService<T>(
-  env: Record<string, string>,
-  run: (url: string, server: ServerProcess) => Promise<T>,
-) {
-  const server = startServerProcess({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MAX_QUEUED_JOBS: '64',
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_CHECKSUMS: 'WHEN_REQUIRED',
-    MALLOC_ARENA_MAX: '2',
-    ...serviceEnv,
-    ...env,
-  });
-  try {
-    return await run(await server.waitForListening(), server);
-  } finally {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
-}
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const started = Date.now();
   const corpus = await makeCorpus();
-  const sink = await startSinkS3();
-  const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };
+  const photo = (i: number) => variantOf(corpus.photo12mp, i);
   const results: Record<string, LoadResult[]> = {};
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const add = (name: string, result: LoadResult) => (results[name] ??= []).push(result);
+  const notes: string[] = [];
 
-  // 1-3. Throughput and latency by concurrency: raw sharp, /v1/resize, /v1/images (3 variants).
+  // 1. The ceiling: raw sharp in-process, the same work as one request.
   for (const c of levels) {
-    const n = perLevel(c);
-    const one = (i: number) => variantOf(corpus.photo12mp, i);
-    (results['raw sharp: 12 MP -> 800 px JPEG'] ??= []).push(
-      await runInProcess({ concurrency: c, requests: n, work: (i) => rawSharp(one(i), [800]) }),
-    );
-    (results['raw sharp: 12 MP -> 3 widths'] ??= []).push(
+    const requests = perLevel(c);
+    add(
+      S.rawOne,
       await runInProcess({
         concurrency: c,
-        requests: n,
-        work: (i) => rawSharp(one(i), [320, 640, 1280]),
+        requests,
+        input: photo,
+        work: (x) => rawSharp(x, [800]),
       }),
     );
-    log(`level ${c}: raw sharp done`);
+    add(
+      S.rawThree,
+      await runInProcess({
+        concurrency: c,
+        requests,
+        input: photo,
+        work: (x) => rawSharp(x, [320, 640, 1280]),
+      }),
+    );
+    log(`c=${c}: raw sharp done`);
   }
+
+  // 2-4. The built service into the near-free sink, directly and through nginx (the production
+  // configuration), interleaved level by level so both see the same machine.
+  const sink = await startSinkS3();
+  const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench', ...serviceEnv };
+  let seed = 1e6;
   await withService(sinkEnv, async (url, server) => {
-    for (const c of levels) {
-      const n = perLevel(c);
-      (results['service /v1/resize: 12 MP -> 800 px JPEG'] ??= []).push(
-        await runLoad({
-          url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
-          concurrency: c,
-          requests: n,
-          body: (i) => variantOf(corpus.photo12mp, 1e6 + c * 1e3 + i),
-        }),
-      );
-      (results['service /v1/images: 3 widths, sink S3'] ??= []).push(
-        await runLoad({
-          url: `${url}/v1/images?widths=320,640,1280&format=jpeg`,
-          concurrency: c,
-          requests: n,
-          body: (i) => variantOf(corpus.photo12mp, 2e6 + c * 1e3 + i),
-        }),
-      );
-      log(`level ${c}: service done (peak RSS so far ${server.memory().peakMiB.toFixed(0)} MiB)`);
+    const nginx = await startNginx(Number(new URL(url).port));
+    if (typeof nginx === 'string') notes.push(`nginx scenario skipped: ${nginx}`);
+    try {
+      for (const c of levels) {
+        const requests = perLevel(c);
+        const run = (base: string, route: string) =>
+          runLoad({
+            url: base + route,
+            concurrency: c,
+            requests,
+            body: (i) => photo(seed + i),
+            serverCpu: () => processCpuSeconds(server.child.pid!),
+          }).finally(() => (seed += 1e4));
+        add(S.serviceOne, await run(url, '/v1/resize?widths=800&format=jpeg&quality=80'));
+        if (typeof nginx !== 'string')
+          add(S.nginxOne, await run(nginx.url, '/v1/resize?widths=800&format=jpeg&quality=80'));
+        add(S.serviceThree, await run(url, '/v1/images?widths=320,640,1280&format=jpeg'));
+        if (typeof nginx !== 'string')
+          add(S.nginxThree, await run(nginx.url, '/v1/images?widths=320,640,1280&format=jpeg'));
+        log(`c=${c}: service done (peak RSS so far ${server.memory().peakMiB.toFixed(0)} MiB)`);
+      }
+    } finally {
+      if (typeof nginx !== 'string') await nginx.stop();
     }
   });
 
-  // 6. Dedupe: the same upload again (a hit: no decoding) against a miss, on a real S3 server.
-  const s3 = await startS3({ bucket: 'bench' });
-  const dedupe = await withService(
-    { ...s3.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
-    async (url) => {
-      const miss = await runLoad({
-        url: `${url}/v1/images?widths=320,640,1280`,
-        concurrency: 1,
-        requests: 10,
-        body: (i) => variantOf(corpus.photo12mp, 3e6 + i),
-      });
-      const hit = await runLoad({
-        url: `${url}/v1/images?widths=320,640,1280`,
-        concurrency: 1,
-        requests: 30,
-        body: () => variantOf(corpus.photo12mp, 3e6),
-      });
-      return { miss, hit };
-    },
+  // 6. Dedupe: the same upload again (a hit: HEADs only, no decoding) against misses, p50 at
+  // concurrency 1. On a sink that remembers what was written (the service's own cost), and on a
+  // real S3 server for reference.
+  const dedupe = async (url: string, from: number) => {
+    const route = `${url}/v1/images?widths=320,640,1280`;
+    const miss = await runLoad({
+      url: route,
+      concurrency: 1,
+      requests: 10,
+      body: (i) => photo(from + i),
+    });
+    const hit = await runLoad({
+      url: route,
+      concurrency: 1,
+      requests: 30,
+      body: () => photo(from),
+    });
+    return { miss, hit };
+  };
+  const memorySink = await startSinkS3({ remember: true });
+  const dedupeSink = await withService(
+    { ...serviceEnv, S3_ENDPOINT: memorySink.endpoint, S3_BUCKET: 'bench' },
+    (url) => dedupe(url, 4e6),
   );
-  await s3.stop();
-  log('dedupe done');
+  await memorySink.close();
 
-  // 5. Memory: 16 concurrent ~20 MB uploads, the service against the naive baseline.
-  const burst = async (url: string, body: (i: number) => { data: Buffer; type: string }) =>
-    Promise.all(
-      Array.from({ length: 16 }, (_, i) => {
-        const { data, type } = body(i);
-        return fetch(url, { method: 'POST', headers: { 'Content-Type': type }, body: data }).then(
-          (r) => r.status,
-        );
-      }),
+  // 3b. A real S3 server (s3rver, in this process: it competes for the same two cores).
+  const s3 = await startS3({ bucket: 'bench' });
+  const onS3 = await withService({ ...serviceEnv, ...s3.env }, async (url) => ({
+    realS3: await runLoad({
+      url: `${url}/v1/images?widths=320,640,1280&format=jpeg`,
+      concurrency: 8,
+      requests: quick ? 24 : 64,
+      body: (i) => photo(3e6 + i),
+    }),
+    dedupeRealS3: await dedupe(url, 4.5e6),
+  }));
+  await s3.stop();
+  log('dedupe and real S3 done');
+
+  // 5. Memory: 16 concurrent ~24 MiB uploads, the same multipart requests to the service and to
+  // the naive baseline. Then RSS twice: 3 s later, idle, and after 10 small requests. The bodies
+  // are garbage once answered, but V8 frees them only when it next collects, which an idle
+  // process does not do; the small requests make it collect, as any further traffic would.
+  const send = (url: string, file: Buffer) => {
+    const { data, type } = multipart(file);
+    return fetch(url, { method: 'POST', headers: { 'Content-Type': type }, body: data }).then(
+      (r) => r.status,
     );
-  const serviceMemory = await withService(sinkEnv, async (url, server) => {
-    const before = server.memory().rssMiB;
-    const statuses = await burst(`${url}/v1/images?widths=320,640,1280&format=jpeg`, (i) => ({
-      data: variantOf(corpus.jpeg20mb, i),
-      type: 'image/jpeg',
-    }));
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    return { statuses, before, ...server.memory() };
-  });
-  const naive = await startNaiveServer();
-  const naiveStatuses = await burst(`${naive.url}/resize?widths=320,640,1280`, (i) =>
-    multipart(variantOf(corpus.jpeg20mb, i)),
+  };
+  const measureBurst = async (url: string, rss: () => { peakMiB: number; rssMiB: number }) => {
+    const before = rss().rssMiB;
+    const statuses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => send(url, variantOf(corpus.jpeg20mb, i))),
+    );
+    await pause(3000);
+    const { peakMiB, rssMiB: idleMiB } = rss();
+    for (let i = 0; i < 10; i++) await send(url, variantOf(corpus.jpeg640, i));
+    return { statuses, before, peakMiB, idleMiB, rssMiB: rss().rssMiB };
+  };
+  const serviceMemory = await withService(sinkEnv, (url, server) =>
+    measureBurst(`${url}/v1/images?widths=320,640,1280&format=jpeg`, () => server.memory()),
   );
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  const naiveMemory = { statuses: naiveStatuses, ...naive.memory() };
+  const naive = await startNaiveServer();
+  const naiveMemory = await measureBurst(`${naive.url}/resize?widths=320,640,1280`, () =>
+    naive.memory(),
+  );
   await naive.stop();
   log('memory done');
 
+  // Soak: /v1/images at ~70% of the saturation throughput measured above, RSS sampled.
+  let soak: Report['soak'];
+  if (soakSeconds > 0) {
+    const saturation = Math.max(...(results[S.serviceThree] ?? []).map((r) => r.throughput));
+    const rate = Math.round(0.7 * saturation * 10) / 10;
+    soak = await withService(sinkEnv, async (url, server) => {
+      const rss: [number, number][] = [];
+      const load = await runAtRate({
+        url: `${url}/v1/images?widths=320,640,1280&format=jpeg`,
+        rate,
+        seconds: soakSeconds,
+        body: (i) => photo(5e6 + i),
+        sample: (t) => rss.push([Math.round(t), Math.round(server.memory().rssMiB)]),
+      });
+      return { seconds: soakSeconds, load, rss, peakMiB: server.memory().peakMiB };
+    });
+    log('soak done');
+  }
   await sink.close();
-  const report = {
+
+  const report: Report = {
     when: new Date().toISOString(),
     quick,
     serviceEnv,
-    machine: await machine(),
+    machine: {
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      ...versions(),
+    },
     corpusBytes: Object.fromEntries(
       Object.entries(corpus).map(([k, v]) => [k, (v as Buffer).length]),
     ),
     results,
-    dedupe,
+    ...onS3,
+    dedupe: dedupeSink,
     memory: { service: serviceMemory, naive: naiveMemory, uploadBytes: corpus.jpeg20mb.length },
+    soak,
+    notes,
     seconds: (Date.now() - started) / 1000,
   };
   const dir = path.join(__dirname, 'results');
@@ -189,16 +222,7 @@ async function main() {
   log(`bench: done in ${report.seconds.toFixed(0)} s; results in bench/results/${stamp}.{json,md}`);
 }
 
-async function machine() {
-  const os = await import('node:os');
-  return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    sharp: sharp.versions.sharp,
-    libvips: sharp.versions.vips,
-  };
-}
-
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${String(err instanceof Error ? err.stack : err)}\n`);
+  process.exit(1);
+});

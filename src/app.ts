@@ -14,6 +14,7 @@ import { imageRoutes } from './http/routes/images';
 import type { Metrics } from './observability/metrics';
 import type { ImageService } from './service/image-service';
 import type { JobLimiter } from './service/job-limiter';
+import type { UploadMemory } from './service/upload-memory';
 import type { Readiness } from './service/readiness';
 
 export interface AppDeps {
@@ -22,6 +23,7 @@ export interface AppDeps {
   metrics: Metrics;
   service: ImageService;
   limiter: JobLimiter;
+  uploadMemory: UploadMemory;
   readiness: Readiness;
   buildInfo: BuildInfo;
   params: ParamContext;

@@ -12,6 +12,7 @@ import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { createImageService } from './service/image-service';
 import { createJobLimiter } from './service/job-limiter';
+import { createUploadMemory } from './service/upload-memory';
 import { createReadiness } from './service/readiness';
 import { instrumentStore } from './storage/instrumented-store';
 import { createS3Client, createS3ImageStore } from './storage/s3-image-store';
@@ -52,6 +53,14 @@ export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = r
       metrics.jobsQueued.set(queued);
     },
   });
+  const uploadMemory = createUploadMemory({
+    totalBytes: config.limits.maxUploadMemoryBytes,
+    waitMs: config.jobs.timeoutMs,
+    onChange: ({ reservedBytes, waiting }) => {
+      metrics.uploadMemoryReserved.set(reservedBytes);
+      metrics.uploadsWaitingForMemory.set(waiting);
+    },
+  });
   const service = createImageService({
     pipeline: createSharpPipeline({
       maxInputPixels: config.limits.maxInputPixels,
@@ -70,6 +79,7 @@ export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = r
     metrics,
     service,
     limiter,
+    uploadMemory,
     readiness: createReadiness(store, () => lifecycle.shuttingDown),
     buildInfo,
     params: {
@@ -82,7 +92,7 @@ export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = r
     apiKeys: config.auth.apiKeys,
     isShuttingDown: () => lifecycle.shuttingDown,
   });
-  return { app, s3, registry, lifecycle, limiter };
+  return { app, s3, registry, lifecycle, limiter, uploadMemory };
 }
 
 /** Exits once buffered log lines are written; never waits more than a second for that. */

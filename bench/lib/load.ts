@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export interface LoadResult {
@@ -8,6 +9,31 @@ export interface LoadResult {
   p50: number;
   p99: number;
   statuses: Record<number, number>;
+  /**
+   * CPU time per request: of the process under test (`server`, when given a way to read it) and
+   * of this process (`client`: the load generator, or sharp itself for in-process work).
+   */
+  cpuMs: { server?: number; client: number };
+}
+
+/** CPU seconds (user + system) used so far by a process, from /proc (Linux). */
+export function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Starts measuring CPU; the returned function gives ms per request since the start. */
+function cpuMeter(serverCpu?: () => number) {
+  const client = process.cpuUsage();
+  const server = serverCpu?.();
+  return (requests: number) => {
+    const used = process.cpuUsage(client);
+    return {
+      server: server === undefined ? undefined : ((serverCpu!() - server) * 1000) / requests,
+      client: (used.user + used.system) / 1000 / requests,
+    };
+  };
 }
 
 export const percentile = (sorted: number[], p: number) =>
@@ -20,6 +46,7 @@ function summarize(
   started: bigint,
   latencies: number[],
   statuses: Record<number, number>,
+  cpu: ReturnType<typeof cpuMeter>,
 ): LoadResult {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
@@ -31,6 +58,7 @@ function summarize(
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     statuses,
+    cpuMs: cpu(Math.max(1, latencies.length)),
   };
 }
 
@@ -63,16 +91,20 @@ export async function runLoad(options: {
   requests: number;
   body: (i: number) => Buffer;
   contentType?: string;
+  serverCpu?: () => number;
 }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const url = new URL(options.url);
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   let next = 0;
+  // Bodies are made before the clock starts: making them is not the service's work.
+  const bodies = Array.from({ length: options.requests }, (_, i) => options.body(i));
+  const cpu = cpuMeter(options.serverCpu);
   const started = process.hrtime.bigint();
   const client = async () => {
     while (next < options.requests) {
-      const body = options.body(next++);
+      const body = bodies[next++] as Buffer;
       const t = process.hrtime.bigint();
       const status = await post(agent, url, body, options.contentType ?? 'image/jpeg');
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -81,26 +113,82 @@ export async function runLoad(options: {
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
   agent.destroy();
-  return summarize(options.concurrency, started, latencies, statuses);
+  return summarize(options.concurrency, started, latencies, statuses, cpu);
 }
 
 /** The same shape of measurement for in-process work (the raw sharp ceiling). */
 export async function runInProcess(options: {
   concurrency: number;
   requests: number;
-  work: (i: number) => Promise<unknown>;
+  input: (i: number) => Buffer;
+  work: (input: Buffer) => Promise<unknown>;
 }): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
+  const inputs = Array.from({ length: options.requests }, (_, i) => options.input(i));
+  const cpu = cpuMeter();
   const started = process.hrtime.bigint();
   const worker = async () => {
     while (next < options.requests) {
       const i = next++;
       const t = process.hrtime.bigint();
-      await options.work(i);
+      await options.work(inputs[i] as Buffer);
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return summarize(options.concurrency, started, latencies, {});
+  return summarize(options.concurrency, started, latencies, {}, cpu);
+}
+
+/**
+ * Open-loop load for the soak: starts a request every 1/rate seconds for `seconds` (so the
+ * offered load stays fixed whatever the latency), at most `maxInFlight` at once. `sample` is
+ * called every `sampleEveryMs` (e.g. to read the server's RSS).
+ */
+export async function runAtRate(options: {
+  url: string;
+  rate: number;
+  seconds: number;
+  body: (i: number) => Buffer;
+  maxInFlight?: number;
+  sampleEveryMs?: number;
+  sample?: (elapsedSeconds: number) => void;
+}): Promise<LoadResult & { offered: number; skipped: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxInFlight ?? 32 });
+  const url = new URL(options.url);
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  const pending = new Set<Promise<void>>();
+  let skipped = 0;
+  const cpu = cpuMeter();
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const sampler = setInterval(() => options.sample?.(elapsed()), options.sampleEveryMs ?? 10_000);
+  const total = Math.round(options.rate * options.seconds);
+  for (let i = 0; i < total; i++) {
+    const due = i / options.rate;
+    if (due > elapsed()) await new Promise((r) => setTimeout(r, (due - elapsed()) * 1000));
+    // Never pile up more than maxInFlight: past it the server is not keeping up, say so.
+    if (pending.size >= (options.maxInFlight ?? 32)) {
+      skipped++;
+      continue;
+    }
+    const t = process.hrtime.bigint();
+    const request = post(agent, url, options.body(i), 'image/jpeg').then(
+      (status) => {
+        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      },
+      () => {
+        statuses[0] = (statuses[0] ?? 0) + 1;
+      },
+    );
+    pending.add(request);
+    void request.finally(() => pending.delete(request));
+  }
+  await Promise.all(pending);
+  clearInterval(sampler);
+  options.sample?.(elapsed());
+  agent.destroy();
+  return { ...summarize(0, started, latencies, statuses, cpu), offered: options.rate, skipped };
 }

@@ -1,26 +1,76 @@
 import type { LoadResult } from './load';
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+/** Scenario names: keys of the results and labels of tables and chart. */
+export const SCENARIOS = {
+  rawOne: 'raw sharp: 12 MP -> 800 px JPEG',
+  serviceOne: 'service /v1/resize: 12 MP -> 800 px JPEG',
+  nginxOne: 'nginx + service /v1/resize',
+  rawThree: 'raw sharp: 12 MP -> 3 widths',
+  serviceThree: 'service /v1/images: 3 widths, sink S3',
+  nginxThree: 'nginx + service /v1/images, sink S3',
+} as const;
+const S = SCENARIOS;
 
-interface Report {
+interface Memory {
+  statuses: number[];
+  before: number;
+  peakMiB: number;
+  /** 3 s after the burst, idle. */
+  idleMiB: number;
+  /** After 10 small requests more (V8 has collected the burst's garbage). */
+  rssMiB: number;
+}
+
+export interface Report {
   when: string;
   quick: boolean;
   serviceEnv: Record<string, string>;
   machine: Record<string, unknown>;
+  corpusBytes: Record<string, number>;
   results: Record<string, LoadResult[]>;
+  realS3: LoadResult;
   dedupe: { miss: LoadResult; hit: LoadResult };
-  memory: {
-    service: { statuses: number[]; before: number; peakMiB: number; rssMiB: number };
-    naive: { statuses: number[]; peakMiB: number; rssMiB: number };
-    uploadBytes: number;
+  dedupeRealS3: { miss: LoadResult; hit: LoadResult };
+  memory: { service: Memory; naive: Memory; uploadBytes: number };
+  soak?: {
+    seconds: number;
+    load: LoadResult & { offered: number; skipped: number };
+    /** [seconds since start, RSS MiB] */
+    rss: [number, number][];
+    peakMiB: number;
   };
+  notes: string[];
+  seconds: number;
 }
 
-const atSaturation = (rows: LoadResult[] | undefined) =>
-  Math.max(...(rows ?? []).map((r) => r.throughput));
+const fmt = (n: number | undefined, digits = 1) =>
+  n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '-';
+const yes = (ok: boolean | undefined) => (ok === undefined ? '-' : ok ? 'yes' : 'no');
+const statusText = (r: LoadResult) =>
+  Object.entries(r.statuses)
+    .map(([s, n]) => `${s}x${n}`)
+    .join(' ') || 'in-process';
+
+/** Best throughput over the concurrency levels: the saturation figure the targets compare. */
+const saturation = (rows: LoadResult[] | undefined) =>
+  rows && rows.length > 0 ? Math.max(...rows.map((r) => r.throughput)) : NaN;
+const ratio = (r: Report['results'], a: string, b: string) => saturation(r[a]) / saturation(r[b]);
+
+function soakRows(soak: Report['soak']): string[] {
+  if (!soak)
+    return ['| soak: RSS growth < 10% | not run (`--quick`; the full run soaks 10 min) | - |'];
+  // Growth from the first sample after warm-up (the first minute) to the last.
+  const warm = soak.rss.find(([t]) => t >= 60) ?? soak.rss[0];
+  const last = soak.rss[soak.rss.length - 1];
+  const growth = warm && last ? (last[1] - warm[1]) / warm[1] : NaN;
+  return [
+    `| soak ${soak.seconds} s at ${soak.load.offered}/s (/v1/images): RSS growth < 10% | RSS ${fmt(warm?.[1], 0)} MiB at ${warm?.[0]} s -> ${fmt(last?.[1], 0)} MiB at ${last?.[0]} s: ${fmt(100 * growth)}%; p50 ${fmt(soak.load.p50, 0)} / p99 ${fmt(soak.load.p99, 0)} ms; ${statusText(soak.load)}; ${soak.load.skipped} not sent (client cap) | ${yes(growth < 0.1)} |`,
+  ];
+}
 
 /** The results as a markdown report: tables, then the ratios the targets are stated in. */
 export function renderMarkdown(report: Report): string {
+  const r = report.results;
   const lines = [
     `# Benchmark ${report.when}${report.quick ? ' (quick)' : ''}`,
     '',
@@ -28,40 +78,40 @@ export function renderMarkdown(report: Report): string {
     '',
     `Service settings beyond the defaults: ${JSON.stringify(report.serviceEnv)}`,
     '',
-    '| scenario | concurrency | requests | images/s | p50 ms | p99 ms | statuses |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...report.notes.map((n) => `**Note:** ${n}\n`),
+    'CPU ms per request: of the service process (nginx not included), and of the benchmark process',
+    '(the load generator; for raw sharp, sharp itself).',
+    '',
+    '| scenario | concurrency | requests | images/s | p50 ms | p99 ms | CPU ms/req service | CPU ms/req bench | statuses |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const [name, rows] of Object.entries(report.results)) {
-    for (const r of rows) {
-      const statuses =
-        Object.entries(r.statuses)
-          .map(([s, n]) => `${s}x${n}`)
-          .join(' ') || 'in-process';
-      lines.push(
-        `| ${name} | ${r.concurrency} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p99, 0)} | ${statuses} |`,
-      );
-    }
-  }
-  const r = report.results;
-  const resizeRatio =
-    atSaturation(r['service /v1/resize: 12 MP -> 800 px JPEG']) /
-    atSaturation(r['raw sharp: 12 MP -> 800 px JPEG']);
-  const imagesRatio =
-    atSaturation(r['service /v1/images: 3 widths, sink S3']) /
-    atSaturation(r['raw sharp: 12 MP -> 3 widths']);
-  const at8 = r['service /v1/resize: 12 MP -> 800 px JPEG']?.find((x) => x.concurrency === 8);
+  const row = (name: string, x: LoadResult) =>
+    `| ${name} | ${x.concurrency} | ${x.requests} | ${fmt(x.throughput)} | ${fmt(x.p50, 0)} | ${fmt(x.p99, 0)} | ${fmt(x.cpuMs.server, 0)} | ${fmt(x.cpuMs.client, 0)} | ${statusText(x)} |`;
+  for (const [name, rows] of Object.entries(r)) for (const x of rows) lines.push(row(name, x));
+  lines.push(row('service /v1/images: 3 widths, real S3 (s3rver)', report.realS3));
+
+  const resize = ratio(r, S.serviceOne, S.rawOne);
+  const images = ratio(r, S.serviceThree, S.rawThree);
+  const nginxOne = ratio(r, S.nginxOne, S.serviceOne);
+  const nginxThree = ratio(r, S.nginxThree, S.serviceThree);
+  const at8 = r[S.serviceOne]?.find((x) => x.concurrency === 8);
   const { miss, hit } = report.dedupe;
+  const { miss: realMiss, hit: realHit } = report.dedupeRealS3;
   const { service, naive } = report.memory;
+  const mib = fmt(report.memory.uploadBytes / 2 ** 20);
   lines.push(
     '',
     '| target | measured | met |',
     '| --- | --- | --- |',
-    `| /v1/resize >= 0.90 x raw sharp at saturation | ${fmt(resizeRatio, 2)} | ${resizeRatio >= 0.9 ? 'yes' : 'no'} |`,
-    `| /v1/images (3 variants, sink) >= 0.85 x raw sharp | ${fmt(imagesRatio, 2)} | ${imagesRatio >= 0.85 ? 'yes' : 'no'} |`,
-    `| p99 <= 2 x p50 at concurrency 8 (/v1/resize) | p50 ${fmt(at8?.p50 ?? NaN, 0)} ms, p99 ${fmt(at8?.p99 ?? NaN, 0)} ms | ${at8 && at8.p99 <= 2 * at8.p50 ? 'yes' : 'no'} |`,
-    `| dedupe hit >= 20 x faster than a miss (p50) | miss ${fmt(miss.p50, 0)} ms, hit ${fmt(hit.p50, 1)} ms: ${fmt(miss.p50 / hit.p50, 0)}x | ${miss.p50 / hit.p50 >= 20 ? 'yes' : 'no'} |`,
-    `| peak RSS, 16 x ${fmt(report.memory.uploadBytes / 2 ** 20)} MiB uploads <= 0.5 x naive | service ${fmt(service.peakMiB, 0)} MiB vs naive ${fmt(naive.peakMiB, 0)} MiB: ${fmt(service.peakMiB / naive.peakMiB, 2)} | ${service.peakMiB <= 0.5 * naive.peakMiB ? 'yes' : 'no'} |`,
-    `| memory given back after the burst | service RSS ${fmt(service.before, 0)} -> peak ${fmt(service.peakMiB, 0)} -> ${fmt(service.rssMiB, 0)} MiB 3 s later; naive ${fmt(naive.rssMiB, 0)} MiB | - |`,
+    `| /v1/resize >= 0.90 x raw sharp at saturation | ${fmt(resize, 2)} | ${yes(resize >= 0.9)} |`,
+    `| /v1/images (3 variants, sink) >= 0.85 x raw sharp | ${fmt(images, 2)} | ${yes(images >= 0.85)} |`,
+    `| p99 <= 2 x p50 at concurrency 8 (/v1/resize) | p50 ${fmt(at8?.p50, 0)} ms, p99 ${fmt(at8?.p99, 0)} ms | ${yes(at8 && at8.p99 <= 2 * at8.p50)} |`,
+    `| dedupe hit >= 20 x faster than a miss (p50, sink S3) | miss ${fmt(miss.p50, 0)} ms, hit ${fmt(hit.p50, 1)} ms: ${fmt(miss.p50 / hit.p50, 0)}x | ${yes(miss.p50 / hit.p50 >= 20)} |`,
+    `| (reference) the same on s3rver | miss ${fmt(realMiss.p50, 0)} ms, hit ${fmt(realHit.p50, 1)} ms: ${fmt(realMiss.p50 / realHit.p50, 0)}x | - |`,
+    `| peak RSS, 16 x ${mib} MiB multipart uploads <= 0.5 x naive | service ${fmt(service.peakMiB, 0)} MiB vs naive ${fmt(naive.peakMiB, 0)} MiB: ${fmt(service.peakMiB / naive.peakMiB, 2)} | ${yes(service.peakMiB <= 0.5 * naive.peakMiB)} |`,
+    `| memory given back after the burst | service ${fmt(service.before, 0)} -> peak ${fmt(service.peakMiB, 0)} -> idle ${fmt(service.idleMiB, 0)} -> ${fmt(service.rssMiB, 0)} MiB after 10 small requests; naive ${fmt(naive.before, 0)} -> ${fmt(naive.peakMiB, 0)} -> ${fmt(naive.idleMiB, 0)} -> ${fmt(naive.rssMiB, 0)} MiB | ${yes(service.rssMiB < 0.75 * service.peakMiB)} |`,
+    `| nginx in front costs <= 5% (saturation) | /v1/resize ${fmt(nginxOne, 2)}, /v1/images ${fmt(nginxThree, 2)} | ${Number.isNaN(nginxOne) ? '-' : yes(nginxOne >= 0.95 && nginxThree >= 0.95)} |`,
+    ...soakRows(report.soak),
     '',
     `Statuses of the 16 uploads: service ${service.statuses.join(',')}; naive ${naive.statuses.join(',')}.`,
     '',
@@ -69,39 +119,53 @@ export function renderMarkdown(report: Report): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A small SVG line chart: throughput against concurrency, one line per scenario. */
-export function renderChart(results: Record<string, LoadResult[]>): string {
-  const width = 720;
-  const height = 360;
+/** One panel of the chart: a value against concurrency (log scale), one line per scenario. */
+function panel(
+  results: Record<string, LoadResult[]>,
+  value: (r: LoadResult) => number,
+  title: string,
+  top: number,
+): string[] {
+  const width = 760;
+  const height = 300;
   const pad = 50;
   const series = Object.entries(results);
-  const maxC = Math.max(...series.flatMap(([, rows]) => rows.map((r) => r.concurrency)));
-  const maxT = Math.max(...series.flatMap(([, rows]) => rows.map((r) => r.throughput))) * 1.1;
-  const x = (c: number) => pad + (Math.log2(c) / Math.log2(maxC)) * (width - 2 * pad);
-  const y = (t: number) => height - pad - (t / maxT) * (height - 2 * pad);
+  const all = series.flatMap(([, rows]) => rows);
+  const maxC = Math.max(...all.map((r) => r.concurrency));
+  const maxV = Math.max(...all.map(value)) * 1.1;
+  const x = (c: number) => pad + (Math.log2(c) / Math.log2(maxC)) * (width - 2 * pad - 230);
+  const y = (v: number) => top + height - pad - (v / maxV) * (height - 2 * pad);
   const colours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${pad}" y="20" font-size="13">Throughput (images/s) by concurrency</text>`,
-    `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="black"/>`,
-    `<line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="black"/>`,
+    `<text x="${pad}" y="${top + 20}" font-size="13">${title}</text>`,
+    `<line x1="${pad}" y1="${y(0)}" x2="${x(maxC)}" y2="${y(0)}" stroke="black"/>`,
+    `<line x1="${pad}" y1="${top + pad}" x2="${pad}" y2="${y(0)}" stroke="black"/>`,
   ];
-  for (const c of [...new Set(series.flatMap(([, rows]) => rows.map((r) => r.concurrency)))]) {
-    parts.push(`<text x="${x(c)}" y="${height - pad + 15}" text-anchor="middle">${c}</text>`);
+  for (const c of new Set(all.map((r) => r.concurrency))) {
+    parts.push(`<text x="${x(c)}" y="${y(0) + 15}" text-anchor="middle">${c}</text>`);
   }
   for (let i = 0; i <= 4; i++) {
-    const t = (maxT * i) / 4;
-    parts.push(`<text x="${pad - 5}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(0)}</text>`);
+    const v = (maxV * i) / 4;
+    parts.push(`<text x="${pad - 5}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(0)}</text>`);
   }
   series.forEach(([name, rows], i) => {
-    const colour = colours[i % colours.length];
-    const points = rows.map((r) => `${x(r.concurrency)},${y(r.throughput)}`).join(' ');
+    const colour = colours[i % colours.length] ?? 'black';
+    const points = rows.map((r) => `${x(r.concurrency)},${y(value(r))}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points}"/>`);
     parts.push(
-      `<text x="${width - pad - 250}" y="${pad + 14 * i}" fill="${colour}">${name}</text>`,
+      `<text x="${width - 260}" y="${top + pad + 14 * i}" fill="${colour}">${name}</text>`,
     );
   });
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return parts;
+}
+
+/** Throughput and p99 latency against concurrency: raw sharp, the service, nginx + service. */
+export function renderChart(results: Record<string, LoadResult[]>): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="620" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...panel(results, (r) => r.throughput, 'Throughput (images/s) by concurrency', 0),
+    ...panel(results, (r) => r.p99, 'p99 latency (ms) by concurrency', 310),
+    '</svg>\n',
+  ].join('\n');
 }

@@ -1,25 +1,40 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type OutgoingHttpHeaders } from 'node:http';
 
 /**
- * An "S3" that costs almost nothing: every object is missing (HEAD 404), every PUT succeeds and
- * its body is discarded, the bucket exists. Lets a benchmark measure the service's own overhead.
+ * An "S3" that costs almost nothing, so a benchmark measures the service's own overhead. The
+ * bucket exists; a PUT's body is discarded but its size and x-amz-meta-* headers are kept when
+ * `remember` is on (HEAD then finds the object, for the dedupe scenario); otherwise every object
+ * stays missing (HEAD 404), so every upload is a miss.
  */
-export async function startSinkS3() {
+export async function startSinkS3({ remember = false } = {}) {
   let puts = 0;
+  const objects = new Map<string, OutgoingHttpHeaders>();
   const server = createServer((req, res) => {
-    const objectPath = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean);
+    const objectPath = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'PUT') {
-      req.resume();
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
       req.on('end', () => {
         puts++;
+        if (remember) {
+          const meta = Object.entries(req.headers).filter(([k]) => k.startsWith('x-amz-meta-'));
+          objects.set(objectPath, { ...Object.fromEntries(meta), 'x-bench-length': bytes });
+        }
         res.writeHead(200, { ETag: '"sink"' }).end();
       });
       return;
     }
     req.resume();
-    // HEAD /bucket answers 200 (readiness); HEAD /bucket/key 404 (nothing is ever stored).
-    res.writeHead(req.method === 'HEAD' && objectPath.length <= 1 ? 200 : 404).end();
+    const isBucket = objectPath.split('/').filter(Boolean).length <= 1;
+    const stored = objects.get(objectPath);
+    // Content-Length: 0 on every answer, or the SDK's client cannot reuse the connection.
+    if (req.method === 'HEAD' && stored) {
+      const { 'x-bench-length': length, ...meta } = stored;
+      res.writeHead(200, { ...meta, 'Content-Length': String(length), ETag: '"sink"' }).end();
+    } else {
+      res.writeHead(req.method === 'HEAD' && isBucket ? 200 : 404, { 'Content-Length': '0' }).end();
+    }
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');

@@ -82,7 +82,11 @@ function toPresets(env: Env): Record<string, VariantSet> {
 }
 
 function toConfig(env: Env, host: HostFacts, problems: string[]) {
-  const maxConcurrentJobs = env.MAX_CONCURRENT_JOBS ?? host.cpus;
+  // Two jobs per CPU: with one libvips thread per job, a job alone does not keep a core busy
+  // (JPEG decoding and encoding have serial stretches, and the job waits while the Node thread
+  // handles HTTP); measured in docs/performance.md, one job per CPU left a fifth of the
+  // throughput unused.
+  const maxConcurrentJobs = env.MAX_CONCURRENT_JOBS ?? 2 * host.cpus;
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -109,6 +113,10 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
     },
     limits: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      // Enough for every running job's upload plus two being received, so the next jobs' bodies
+      // arrive while the current ones are processed; beyond it, uploads wait unread.
+      maxUploadMemoryBytes:
+        env.MAX_UPLOAD_MEMORY_BYTES ?? env.MAX_UPLOAD_BYTES * (maxConcurrentJobs + 2),
       maxInputPixels: env.MAX_INPUT_PIXELS,
       maxOutputDimension: env.MAX_OUTPUT_DIMENSION,
     },
@@ -163,6 +171,11 @@ export function loadConfig(
   for (const [name, preset] of Object.entries(config.presets)) {
     const problem = checkVariantSet(preset, maxDim);
     if (problem) problems.push(`PRESETS: preset ${name}: ${problem.field}: ${problem.message}`);
+  }
+  if (config.limits.maxUploadMemoryBytes < config.limits.maxUploadBytes) {
+    problems.push(
+      'MAX_UPLOAD_MEMORY_BYTES: must be at least MAX_UPLOAD_BYTES (or no upload of the maximum size could ever be read)',
+    );
   }
   if (config.auth.onlyPresets && Object.keys(config.presets).length === 0) {
     problems.push('ONLY_PRESETS: is true but PRESETS defines none');

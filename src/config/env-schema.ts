@@ -72,6 +72,7 @@ export const envSchema = z.object({
   S3_MAX_ATTEMPTS: wholeNumber(1, 10).default(3),
 
   MAX_UPLOAD_BYTES: wholeNumber(1, 2 ** 31).default(25 * 1024 * 1024),
+  MAX_UPLOAD_MEMORY_BYTES: wholeNumber(1, 2 ** 40).optional(),
   MAX_INPUT_PIXELS: wholeNumber(1, 2 ** 31).default(50_000_000),
   MAX_OUTPUT_DIMENSION: wholeNumber(1, 16383).default(8192),
   DEFAULT_WIDTHS: widthList.default([320, 640, 1280]),

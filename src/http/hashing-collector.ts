@@ -1,26 +1,41 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Upload } from '../service/image-service';
 
+export interface CollectorOptions {
+  /**
+   * An upper bound of the size, known up front (a raw body's Content-Length, or a multipart
+   * request's, which is the file plus a little form framing).
+   */
+  expectedSize?: number;
+  /**
+   * Hash while the bytes arrive (the content address of /v1/images), so no second pass over the
+   * data is needed. /v1/resize never reads the hash: it is then computed only if asked for.
+   */
+  hashWhileReceiving: boolean;
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
 /**
- * Collects a stream's bytes and hashes them as they arrive (no second pass over the data).
- * When the size is known up front (a raw body's Content-Length), bytes are copied straight into
- * one buffer of that size; otherwise chunks are kept and joined once at the end. The first way
- * never holds the body twice, which matters at 16 concurrent 25 MB uploads.
+ * Collects a stream's bytes. When a size bound is known, bytes are copied straight into one
+ * buffer of that size; otherwise chunks are kept and joined once at the end. The first way never
+ * holds the body twice, which matters at 16 concurrent 25 MB uploads.
  */
 export class HashingCollector {
-  private readonly hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private readonly chunks: Buffer[] = [];
   private target: Buffer | undefined;
   size = 0;
 
-  constructor(expectedSize?: number) {
+  constructor({ expectedSize, hashWhileReceiving }: CollectorOptions) {
+    this.hash = hashWhileReceiving ? createHash('sha256') : undefined;
     if (expectedSize !== undefined && Number.isSafeInteger(expectedSize) && expectedSize > 0) {
       this.target = Buffer.allocUnsafe(expectedSize);
     }
   }
 
   add(chunk: Buffer) {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     if (this.target && this.size + chunk.length <= this.target.length) {
       chunk.copy(this.target, this.size);
     } else {
@@ -36,6 +51,13 @@ export class HashingCollector {
     const data = this.target
       ? this.target.subarray(0, this.size)
       : Buffer.concat(this.chunks, this.size);
-    return { data, sha256: this.hash.digest('hex') };
+    const streamed = this.hash?.digest('hex');
+    let lazy: string | undefined;
+    return {
+      data,
+      get sha256() {
+        return streamed ?? (lazy ??= sha256(data));
+      },
+    };
   }
 }

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { AppError } from '../errors/app-error';
-import { HashingCollector } from './hashing-collector';
+import { HashingCollector, type CollectorOptions } from './hashing-collector';
 import { FILE_FIELD, tooLarge, type ReceivedUpload, type UploadLimits } from './upload-limits';
 import type { Upload } from '../service/image-service';
 
@@ -13,10 +13,13 @@ type StoredFile = { upload?: Upload };
  * size limit it calls `onTooLarge` at once: multer itself would first drain the whole rest of
  * the body (which a hostile client can make endless) before reporting the error.
  */
-function hashingStorage(onTooLarge: () => void): multer.StorageEngine {
+function hashingStorage(
+  onTooLarge: () => void,
+  collectorOptions: CollectorOptions,
+): multer.StorageEngine {
   return {
     _handleFile(_req, file, callback) {
-      const collector = new HashingCollector();
+      const collector = new HashingCollector(collectorOptions);
       file.stream.on('data', (chunk: Buffer) => collector.add(chunk));
       file.stream.on('error', (err) => callback(err));
       file.stream.on('limit', () => {
@@ -75,14 +78,20 @@ export function readMultipart(
   req: Request,
   res: Response,
   limits: UploadLimits,
+  hash: boolean,
 ): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
-  if (Number(req.headers['content-length']) > limit + MULTIPART_OVERHEAD_BYTES) {
-    return Promise.reject(tooLarge(limit));
-  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit + MULTIPART_OVERHEAD_BYTES) return Promise.reject(tooLarge(limit));
+  // The whole form's length bounds the file's: one buffer of it (a few hundred bytes of framing
+  // too many) costs less than collecting chunks and joining them, which holds the file twice.
+  const collectorOptions = {
+    expectedSize: Number.isFinite(declared) ? Math.min(declared, limit) : undefined,
+    hashWhileReceiving: hash,
+  };
   return new Promise((resolve, reject) => {
     const parse = multer({
-      storage: hashingStorage(() => reject(tooLarge(limit))),
+      storage: hashingStorage(() => reject(tooLarge(limit)), collectorOptions),
       limits: {
         fileSize: limit,
         files: 1,

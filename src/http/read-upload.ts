@@ -5,13 +5,16 @@ import { FILE_FIELD, tooLarge, type ReceivedUpload, type UploadLimits } from './
 
 export type { ReceivedUpload, UploadLimits } from './upload-limits';
 
-function readRaw(req: Request, limits: UploadLimits): Promise<ReceivedUpload> {
+function readRaw(req: Request, limits: UploadLimits, hash: boolean): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
   const declared = Number(req.headers['content-length']);
   // Refuse on the declared size before reading a byte; chunked bodies are counted as they come.
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
-    const collector = new HashingCollector(Number.isFinite(declared) ? declared : undefined);
+    const collector = new HashingCollector({
+      expectedSize: Number.isFinite(declared) ? declared : undefined,
+      hashWhileReceiving: hash,
+    });
     const onData = (chunk: Buffer) => {
       if (collector.size + chunk.length > limit) {
         req.off('data', onData);
@@ -58,15 +61,18 @@ export function bodyKind(req: Request): BodyKind {
 
 /**
  * Reads the body within `requestTimeoutMs`; a client trickling bytes gets 408 and is cut off.
- * (Node's own requestTimeout is the backstop and answers with a bare 408.)
+ * (Node's own requestTimeout is the backstop and answers with a bare 408.) `hash`: compute the
+ * sha256 while receiving (the upload's sha256 is otherwise computed when first read).
  */
 export function readUpload(
   req: Request,
   res: Response,
   kind: BodyKind,
   limits: UploadLimits,
+  hash: boolean,
 ): Promise<ReceivedUpload> {
-  const reading = kind === 'multipart' ? readMultipart(req, res, limits) : readRaw(req, limits);
+  const reading =
+    kind === 'multipart' ? readMultipart(req, res, limits, hash) : readRaw(req, limits, hash);
   let timer: NodeJS.Timeout | undefined;
   const tooSlow = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -69,6 +69,16 @@ export function createMetrics(registry: Registry, buildInfo: BuildInfo) {
       help: 'Image requests admitted and not yet answered (receiving, queued or running)',
       registers,
     }),
+    uploadMemoryReserved: new Gauge({
+      name: 'image_upload_memory_reserved_bytes',
+      help: 'Bytes of MAX_UPLOAD_MEMORY_BYTES reserved by uploads being read or held',
+      registers,
+    }),
+    uploadsWaitingForMemory: new Gauge({
+      name: 'image_uploads_waiting_for_memory',
+      help: 'Admitted uploads waiting, unread, for upload memory',
+      registers,
+    }),
     storageDuration: new Histogram({
       name: 's3_operation_duration_seconds',
       help: 'Storage operation duration, by operation and outcome',

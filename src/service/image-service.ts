@@ -7,10 +7,10 @@ import type { Metrics } from '../observability/metrics';
 import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
 import type { JobLimiter } from './job-limiter';
 
-/** An upload as received: the bytes and their sha256, computed while they streamed in. */
+/** An upload as received: the bytes and their sha256 (the content address). */
 export interface Upload {
   data: Buffer;
-  sha256: string;
+  readonly sha256: string;
 }
 
 export interface StoredVariant {

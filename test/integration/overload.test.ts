@@ -65,6 +65,40 @@ describe('overload', () => {
     }
   });
 
+  it('uploads beyond MAX_UPLOAD_MEMORY_BYTES wait unread for their turn, then all succeed', async () => {
+    const bodies = Array.from({ length: 4 }, (_, i) =>
+      images.withComment(photo12mp, `memory ${i} ${Date.now()}`),
+    );
+    const largest = Math.max(...bodies.map((b) => b.length));
+    // Room for one upload at a time; four slots, so memory is the only thing that makes them wait.
+    const budget = largest + 1000;
+    const built = buildTestApp(s3, {
+      MAX_CONCURRENT_JOBS: '4',
+      MAX_UPLOAD_BYTES: String(budget),
+      MAX_UPLOAD_MEMORY_BYTES: String(budget),
+    });
+    const server = await listen(built);
+    let peakReserved = 0;
+    let peakWaiting = 0;
+    const watch = setInterval(() => {
+      const { reservedBytes, waiting } = built.uploadMemory.stats();
+      peakReserved = Math.max(peakReserved, reservedBytes);
+      peakWaiting = Math.max(peakWaiting, waiting);
+    }, 2);
+    try {
+      const outcomes = await Promise.all(bodies.map((body) => upload(server.url, body)));
+      expect(outcomes.map((o) => o.status)).toEqual([201, 201, 201, 201]);
+      expect(peakWaiting).toBeGreaterThanOrEqual(1);
+      expect(peakReserved).toBeGreaterThan(0);
+      expect(peakReserved).toBeLessThanOrEqual(budget);
+      expect(await until(() => built.uploadMemory.stats().reservedBytes === 0, 2000)).toBe(true);
+      expect(await built.registry.metrics()).toMatch(/image_upload_memory_reserved_bytes 0\b/);
+    } finally {
+      clearInterval(watch);
+      await server.close();
+    }
+  });
+
   it('504 PROCESSING_TIMEOUT when the work outlasts JOB_TIMEOUT_MS, and the service recovers', async () => {
     const built = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '1', JOB_TIMEOUT_MS: '1000' });
     const server = await listen(built);

@@ -10,13 +10,16 @@ const feed = (collector: HashingCollector) => {
 
 describe('HashingCollector', () => {
   it.each([
-    ['unknown size (chunked)', undefined],
-    ['the announced size', 1000],
-    ['a smaller announced size (falls back)', 500],
-    ['a larger announced size', 4000],
-  ])('returns the exact bytes and their sha256 for %s', (_what, expected) => {
-    const upload = feed(new HashingCollector(expected));
+    ['unknown size (chunked)', undefined, true],
+    ['the announced size', 1000, true],
+    ['a smaller announced size (falls back)', 500, true],
+    ['a larger announced size', 4000, true],
+    ['hashing only when asked', 1000, false],
+    ['hashing only when asked, unknown size', undefined, false],
+  ])('returns the exact bytes and their sha256 for %s', (_what, expectedSize, hash) => {
+    const upload = feed(new HashingCollector({ expectedSize, hashWhileReceiving: hash }));
     expect(upload.data.equals(body)).toBe(true);
+    expect(upload.sha256).toBe(sha(body));
     expect(upload.sha256).toBe(sha(body));
   });
 });

@@ -3,6 +3,7 @@ import { AppError } from '../../errors/app-error';
 import { parseVariantParams, type ParamContext } from '../../domain/parse-params';
 import type { VariantRequest } from '../../domain/variant-set';
 import type { ImageService } from '../../service/image-service';
+import type { UploadMemory } from '../../service/upload-memory';
 import { bodyKind, readUpload, type UploadLimits } from '../read-upload';
 import { requestSignal } from '../request-lifecycle';
 
@@ -10,6 +11,18 @@ export interface ImageRoutesDeps {
   service: ImageService;
   params: ParamContext;
   limits: UploadLimits;
+  uploadMemory: UploadMemory;
+}
+
+/**
+ * What reading this body may hold in memory: its Content-Length (a multipart form's is the file
+ * plus a little framing), or the upload limit when the length is unknown (chunked).
+ */
+function bytesToReserve(req: Request, maxUploadBytes: number): number {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared >= 0
+    ? Math.min(declared, maxUploadBytes)
+    : maxUploadBytes;
 }
 
 function parse(
@@ -35,7 +48,14 @@ function parse(
 async function receive(req: Request, res: Response, deps: ImageRoutesDeps, single: boolean) {
   const kind = bodyKind(req);
   const early = kind === 'raw' ? parse(req, {}, deps.params, single) : undefined;
-  const { upload, fields } = await readUpload(req, res, kind, deps.limits);
+  const release = await deps.uploadMemory.reserve(
+    bytesToReserve(req, deps.limits.maxUploadBytes),
+    requestSignal(res),
+  );
+  // Held until the answer is sent: the body is referenced until then.
+  res.once('close', release);
+  // /v1/images addresses its objects by the upload's sha256; /v1/resize never needs it.
+  const { upload, fields } = await readUpload(req, res, kind, deps.limits, !single);
   return { upload, requests: early ?? parse(req, fields, deps.params, single) };
 }
 

@@ -1,0 +1,29 @@
+import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
+
+/**
+ * Runs `node dist/server.js` (as production does) with benchmark settings, hands its URL to
+ * `run`, and kills it afterwards. `MAX_QUEUED_JOBS=64` so the closed-loop clients (at most 16)
+ * are never shed: the benchmark measures work, not refusals.
+ */
+export async function withService<T>(
+  env: Record<string, string>,
+  run: (url: string, server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const server = startServerProcess({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MAX_QUEUED_JOBS: '64',
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_CHECKSUMS: 'WHEN_REQUIRED',
+    // As in the container image (Dockerfile).
+    MALLOC_ARENA_MAX: '2',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  try {
+    return await run(await server.waitForListening(), server);
+  } finally {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+}
