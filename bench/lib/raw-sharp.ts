@@ -1,25 +1,41 @@
 import sharp from 'sharp';
+import { sharedSize } from '../../src/image/shared-decode';
+
+const variant = (width: number) => ({
+  width,
+  fit: 'inside' as const,
+  format: 'jpeg' as const,
+  quality: 80,
+});
 
 /**
  * The ceiling: sharp in-process doing what the service does for one request, with the same
- * settings (failOn 'error', auto-orient, withoutEnlargement, flatten, mozjpeg JPEG q80, one
- * libvips thread, cache off), variants one after another, a new pipeline per variant.
- * Repeated here on purpose rather than imported: the ceiling is sharp alone.
+ * settings (header read first, failOn 'error', auto-orient, withoutEnlargement, flatten, mozjpeg
+ * JPEG q80, one libvips thread, cache off), variants one after another from one shared decode
+ * when the service would share it (the sizing rule is imported: it is arithmetic, not overhead).
+ * The sharp calls are repeated here on purpose: the ceiling is sharp alone.
  */
-export function rawSharp(input: Buffer, widths: readonly number[]): Promise<unknown> {
+export async function rawSharp(input: Buffer, widths: readonly number[]): Promise<void> {
   sharp.cache(false);
   sharp.concurrency(1);
-  return widths.reduce<Promise<unknown>>(
-    (previous, width) =>
-      previous.then(() =>
-        sharp(input, { failOn: 'error', autoOrient: true })
-          .resize({ width, withoutEnlargement: true })
-          .flatten({ background: '#ffffff' })
-          .jpeg({ quality: 80, mozjpeg: true })
-          .toBuffer(),
-      ),
-    Promise.resolve(),
-  );
+  const { autoOrient } = await sharp(input).metadata();
+  const shared = sharedSize(widths.map(variant), autoOrient);
+  let from = () => sharp(input, { failOn: 'error', autoOrient: true });
+  if (shared) {
+    const { data, info } = await from()
+      .resize({ ...shared, fit: 'fill' })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const raw = { width: info.width, height: info.height, channels: info.channels };
+    from = () => sharp(data, { raw });
+  }
+  for (const width of widths) {
+    await from()
+      .resize({ width, withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 80, mozjpeg: true })
+      .toBuffer();
+  }
 }
 
 export const versions = () => ({ sharp: sharp.versions.sharp, libvips: sharp.versions.vips });

@@ -23,6 +23,8 @@ export interface RenderOptions {
   signal?: AbortSignal;
   /** Epoch ms; past it the work is killed and 504 PROCESSING_TIMEOUT is thrown. */
   deadline?: number;
+  /** The probed size (after orientation): lets several variants share one decode. */
+  source?: Pick<SourceInfo, 'width' | 'height'>;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface RenderOptions {
 export interface ImagePipeline {
   /** Checks magic bytes and reads the header only: cheap, no pixel is decoded. */
   probe(input: Buffer): Promise<SourceInfo>;
-  /** Decodes the source and produces every variant, in the order given. */
+  /** Decodes the source (once when that pays) and produces every variant, in the order given. */
   render(
     input: Buffer,
     variants: readonly ResolvedVariant[],

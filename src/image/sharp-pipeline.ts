@@ -2,6 +2,7 @@ import sharp, { type Sharp } from 'sharp';
 import { AppError, processingTimedOut as timedOut } from '../errors/app-error';
 import type { ResolvedVariant } from '../domain/variant-key';
 import type { ImagePipeline, RenderedVariant, RenderOptions, SourceInfo } from './image-pipeline';
+import { sharedSize } from './shared-decode';
 import { sniffFormat } from './sniff-format';
 
 export interface SharpPipelineOptions {
@@ -25,6 +26,21 @@ const unreadable = (cause: unknown) =>
   new AppError('UNREADABLE_IMAGE', 'the image could not be decoded (corrupt or truncated?)', {
     cause,
   });
+
+/** Runs a pipeline within the deadline; a failure is a timeout or an unreadable image. */
+async function finish(image: Sharp, deadline: number | undefined) {
+  if (deadline !== undefined) {
+    const seconds = Math.ceil((deadline - Date.now()) / 1000);
+    if (seconds <= 0) throw timedOut();
+    image = image.timeout({ seconds });
+  }
+  try {
+    return await image.toBuffer({ resolveWithObject: true });
+  } catch (cause) {
+    if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
+    throw unreadable(cause);
+  }
+}
 
 export function createSharpPipeline(options: SharpPipelineOptions): ImagePipeline {
   // libvips' operation cache only pays off when the same input is processed again; uploads are
@@ -79,36 +95,38 @@ export function createSharpPipeline(options: SharpPipelineOptions): ImagePipelin
     async render(
       input: Buffer,
       variants: readonly ResolvedVariant[],
-      { signal, deadline }: RenderOptions = {},
+      { signal, deadline, source }: RenderOptions = {},
     ): Promise<RenderedVariant[]> {
+      // Either every variant starts from one decoded, downscaled copy (see shared-decode.ts),
+      // or each gets its own pipeline on the upload. Not sharp's `clone()`: it structuredClones
+      // its options, the input buffer included (a copy of the upload per variant), and decodes
+      // again anyway.
+      let from = () => open(input);
+      const shared = source && sharedSize(variants, source);
+      if (shared) {
+        const copy = open(input)
+          .resize({ ...shared, fit: 'fill' })
+          .raw({ depth: 'uchar' });
+        const { data, info } = await finish(copy, deadline);
+        const raw = { width: info.width, height: info.height, channels: info.channels };
+        from = () => sharp(data, { raw });
+      }
       const rendered: RenderedVariant[] = [];
       // One variant at a time: a job holds one libuv thread and one decode's memory, so
       // MAX_CONCURRENT_JOBS really bounds CPU and memory, and an abandoned request stops early.
       for (const variant of variants) {
         signal?.throwIfAborted();
-        // A new pipeline per variant, not `clone()`: sharp's clone() structuredClones its options,
-        // the input buffer included (a copy of the whole upload per variant, measured at 1-2% of
-        // the CPU under load), and decodes again anyway. A JPEG is decoded at the reduced scale
-        // each width needs (shrink-on-load), which is cheaper than one full-size decode.
-        let image = open(input).resize({
+        const image = from().resize({
           width: variant.width,
           height: variant.height,
           fit: variant.fit,
           withoutEnlargement: true,
         });
-        image = encoders[variant.format](image, variant.quality);
-        if (deadline !== undefined) {
-          const seconds = Math.ceil((deadline - Date.now()) / 1000);
-          if (seconds <= 0) throw timedOut();
-          image = image.timeout({ seconds });
-        }
-        try {
-          const { data, info } = await image.toBuffer({ resolveWithObject: true });
-          rendered.push({ variant, data, width: info.width, height: info.height });
-        } catch (cause) {
-          if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
-          throw unreadable(cause);
-        }
+        const { data, info } = await finish(
+          encoders[variant.format](image, variant.quality),
+          deadline,
+        );
+        rendered.push({ variant, data, width: info.width, height: info.height });
       }
       return rendered;
     },

@@ -81,14 +81,19 @@ export function createImageService(deps: ImageServiceDeps) {
   }
 
   /** CPU work goes through the limiter: a slot, bounded waiting, and a deadline. */
-  function render(upload: Upload, variants: ResolvedVariant[], signal?: AbortSignal) {
+  function render(
+    upload: Upload,
+    source: SourceInfo,
+    variants: ResolvedVariant[],
+    signal?: AbortSignal,
+  ) {
     const deadline = Date.now() + deps.jobTimeoutMs;
     return limiter.run(
       async () => {
         // Time in a slot only: queue wait is visible in http_request_duration_seconds.
         const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
         try {
-          return await pipeline.render(upload.data, variants, { signal, deadline });
+          return await pipeline.render(upload.data, variants, { signal, deadline, source });
         } finally {
           end();
         }
@@ -116,7 +121,7 @@ export function createImageService(deps: ImageServiceDeps) {
       const missing = variants.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(variants.length - missing.length);
 
-      const rendered = missing.length > 0 ? await render(upload, missing, signal) : [];
+      const rendered = missing.length > 0 ? await render(upload, source, missing, signal) : [];
       const made = new Map<ResolvedVariant, StoredVariant>();
       await Promise.all(
         rendered.map(async ({ variant, data, width, height }) => {
@@ -155,7 +160,7 @@ export function createImageService(deps: ImageServiceDeps) {
     /** Makes one variant and returns its bytes; nothing is stored. */
     async renderOne(upload: Upload, request: VariantRequest, signal?: AbortSignal) {
       const source = await probe(upload);
-      const [out] = await render(upload, resolveAll([request], source), signal);
+      const [out] = await render(upload, source, resolveAll([request], source), signal);
       if (!out) throw new Error('pipeline returned no variant');
       return {
         data: out.data,

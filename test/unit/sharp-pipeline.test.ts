@@ -153,6 +153,42 @@ describe('sharp pipeline: render', () => {
     expect(pixel.g).toBeGreaterThan(100);
   });
 
+  it.each([
+    ['a JPEG', () => images.jpeg(1200, 800)],
+    ['an EXIF-rotated JPEG', () => images.exifRotatedJpeg(600, 400)],
+    ['a CMYK JPEG', () => images.cmykJpeg(800, 400)],
+    ['a PNG with alpha', () => images.pngWithAlpha(600, 600)],
+    ['a 16-bit PNG', () => images.png16(600, 300)],
+  ])(
+    'several variants of %s from one shared decode match one pipeline each',
+    async (_what, make) => {
+      const input = await make();
+      const source = await pipeline.probe(input);
+      const variants = [
+        v({ width: 100 }),
+        v({ width: 300, format: 'png' }),
+        v({ width: 200, height: 200, fit: 'cover', format: 'webp' }),
+        v({ height: 150 }),
+      ];
+      const shared = await pipeline.render(input, variants, { source });
+      const separate = await pipeline.render(input, variants);
+      for (const [i, out] of shared.entries()) {
+        const alone = separate[i]!;
+        expect([out.width, out.height]).toEqual([alone.width, alone.height]);
+        const meta = await sharp(out.data).metadata();
+        expect([meta.format, meta.channels]).toEqual([
+          (await sharp(alone.data).metadata()).format,
+          (await sharp(alone.data).metadata()).channels,
+        ]);
+        // Resampling twice may move a pixel value by a few levels, never more.
+        const a = await sharp(out.data).raw().toBuffer();
+        const b = await sharp(alone.data).raw().toBuffer();
+        const meanDifference = a.reduce((sum, x, k) => sum + Math.abs(x - b[k]!), 0) / a.length;
+        expect(meanDifference).toBeLessThan(3);
+      }
+    },
+  );
+
   it('handles a 1x1 image', async () => {
     const [out] = await pipeline.render(await images.png(1, 1), [
       v({ width: 320, format: 'webp' }),
