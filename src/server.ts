@@ -65,6 +65,7 @@ export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = r
     pipeline: createSharpPipeline({
       maxInputPixels: config.limits.maxInputPixels,
       threadsPerImage: config.jobs.sharpConcurrency,
+      mozjpeg: config.jpegMozjpeg,
     }),
     store,
     limiter,

@@ -10,7 +10,7 @@ const variant = (width: number) => ({
 
 /**
  * The ceiling: sharp in-process doing what the service does for one request, with the same
- * settings (header read first, failOn 'error', auto-orient, withoutEnlargement, flatten, mozjpeg
+ * settings (header read first, failOn 'error', auto-orient, withoutEnlargement, flatten, progressive
  * JPEG q80, one libvips thread, cache off), variants one after another from one shared decode
  * when the service would share it (the sizing rule is imported: it is arithmetic, not overhead).
  * The sharp calls are repeated here on purpose: the ceiling is sharp alone.
@@ -33,7 +33,7 @@ export async function rawSharp(input: Buffer, widths: readonly number[]): Promis
     await from()
       .resize({ width, withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 80, mozjpeg: true })
+      .jpeg({ quality: 80, progressive: true })
       .toBuffer();
   }
 }

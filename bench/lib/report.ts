@@ -17,7 +17,7 @@ interface Memory {
   peakMiB: number;
   /** 3 s after the burst, idle. */
   idleMiB: number;
-  /** After 10 small requests more (V8 has collected the burst's garbage). */
+  /** After 10 ordinary uploads more (V8 has collected the burst's garbage). */
   rssMiB: number;
 }
 
@@ -109,7 +109,7 @@ export function renderMarkdown(report: Report): string {
     `| dedupe hit >= 20 x faster than a miss (p50, sink S3) | miss ${fmt(miss.p50, 0)} ms, hit ${fmt(hit.p50, 1)} ms: ${fmt(miss.p50 / hit.p50, 0)}x | ${yes(miss.p50 / hit.p50 >= 20)} |`,
     `| (reference) the same on s3rver | miss ${fmt(realMiss.p50, 0)} ms, hit ${fmt(realHit.p50, 1)} ms: ${fmt(realMiss.p50 / realHit.p50, 0)}x | - |`,
     `| peak RSS, 16 x ${mib} MiB multipart uploads <= 0.5 x naive | service ${fmt(service.peakMiB, 0)} MiB vs naive ${fmt(naive.peakMiB, 0)} MiB: ${fmt(service.peakMiB / naive.peakMiB, 2)} | ${yes(service.peakMiB <= 0.5 * naive.peakMiB)} |`,
-    `| memory given back after the burst | service ${fmt(service.before, 0)} -> peak ${fmt(service.peakMiB, 0)} -> idle ${fmt(service.idleMiB, 0)} -> ${fmt(service.rssMiB, 0)} MiB after 10 small requests; naive ${fmt(naive.before, 0)} -> ${fmt(naive.peakMiB, 0)} -> ${fmt(naive.idleMiB, 0)} -> ${fmt(naive.rssMiB, 0)} MiB | ${yes(service.rssMiB < 0.75 * service.peakMiB)} |`,
+    `| memory given back after the burst | service ${fmt(service.before, 0)} -> peak ${fmt(service.peakMiB, 0)} -> idle ${fmt(service.idleMiB, 0)} -> ${fmt(service.rssMiB, 0)} MiB after 10 more 12 MP uploads; naive ${fmt(naive.before, 0)} -> ${fmt(naive.peakMiB, 0)} -> ${fmt(naive.idleMiB, 0)} -> ${fmt(naive.rssMiB, 0)} MiB | ${yes(service.rssMiB < 0.75 * service.peakMiB)} |`,
     `| nginx in front costs <= 5% (saturation) | /v1/resize ${fmt(nginxOne, 2)}, /v1/images ${fmt(nginxThree, 2)} | ${Number.isNaN(nginxOne) ? '-' : yes(nginxOne >= 0.95 && nginxThree >= 0.95)} |`,
     ...soakRows(report.soak),
     '',

@@ -113,10 +113,11 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
     },
     limits: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
-      // Enough for every running job's upload plus two being received, so the next jobs' bodies
-      // arrive while the current ones are processed; beyond it, uploads wait unread.
-      maxUploadMemoryBytes:
-        env.MAX_UPLOAD_MEMORY_BYTES ?? env.MAX_UPLOAD_BYTES * (maxConcurrentJobs + 2),
+      // One largest upload per CPU being processed plus one arriving. Uploads that size keep the
+      // CPUs busy with one job each, and typical uploads are far smaller, so this rarely binds
+      // except in a burst of huge ones, which is when it should (docs/performance.md: 16 x 24 MiB
+      // took as long with 50 MiB as with 150 MiB, at two thirds of the peak memory).
+      maxUploadMemoryBytes: env.MAX_UPLOAD_MEMORY_BYTES ?? env.MAX_UPLOAD_BYTES * (host.cpus + 1),
       maxInputPixels: env.MAX_INPUT_PIXELS,
       maxOutputDimension: env.MAX_OUTPUT_DIMENSION,
     },
@@ -133,6 +134,7 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
     },
     auth: { apiKeys: parseApiKeys(env, host, problems), onlyPresets: env.ONLY_PRESETS },
     defaultWidths: env.DEFAULT_WIDTHS,
+    jpegMozjpeg: env.JPEG_MOZJPEG,
     presets: toPresets(env),
   };
 }

@@ -77,6 +77,7 @@ export const envSchema = z.object({
   MAX_OUTPUT_DIMENSION: wholeNumber(1, 16383).default(8192),
   DEFAULT_WIDTHS: widthList.default([320, 640, 1280]),
   PRESETS: presetsJson.default({}),
+  JPEG_MOZJPEG: flag(false),
   ONLY_PRESETS: flag(false),
 
   MAX_CONCURRENT_JOBS: wholeNumber(1, 256).optional(),

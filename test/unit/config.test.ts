@@ -49,8 +49,8 @@ describe('loadConfig', () => {
       },
       limits: {
         maxUploadBytes: 25 * 1024 * 1024,
-        // the upload of every running job (two per CPU) plus two being received
-        maxUploadMemoryBytes: 25 * 1024 * 1024 * (8 + 2),
+        // one largest upload per CPU plus one arriving
+        maxUploadMemoryBytes: 25 * 1024 * 1024 * (4 + 1),
         maxInputPixels: 50_000_000,
         maxOutputDimension: 8192,
       },
@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       },
       auth: { apiKeys: [], onlyPresets: false },
       defaultWidths: [320, 640, 1280],
+      jpegMozjpeg: false,
       presets: {},
     });
   });
@@ -89,6 +90,7 @@ describe('loadConfig', () => {
       DEFAULT_WIDTHS: '100,200',
       PRESETS: '{"avatar":{"widths":[64,128],"height":128,"fit":"cover","format":"webp"}}',
       ONLY_PRESETS: 'true',
+      JPEG_MOZJPEG: 'true',
       MAX_CONCURRENT_JOBS: '3',
       MAX_QUEUED_JOBS: '0',
       JOB_TIMEOUT_MS: '5000',
@@ -143,6 +145,7 @@ describe('loadConfig', () => {
         onlyPresets: true,
       },
       defaultWidths: [100, 200],
+      jpegMozjpeg: true,
       presets: {
         avatar: { widths: [64, 128], height: 128, fit: 'cover', format: 'webp', quality: 80 },
       },
@@ -200,6 +203,7 @@ describe('loadConfig', () => {
     ['UV_THREADPOOL_SIZE', '2000'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
     ['ONLY_PRESETS', 'yes'],
+    ['JPEG_MOZJPEG', 'on'],
     ['API_KEYS', 'short'],
     ['API_KEYS', 'has space 0123456789abcdef'],
     ['API_KEYS', ' , '],

@@ -4,7 +4,11 @@ import type { ResolvedVariant } from '../../src/domain/variant-key';
 import { createSharpPipeline } from '../../src/image/sharp-pipeline';
 import * as images from '../support/images';
 
-const pipeline = createSharpPipeline({ maxInputPixels: 50_000_000, threadsPerImage: 1 });
+const pipeline = createSharpPipeline({
+  maxInputPixels: 50_000_000,
+  threadsPerImage: 1,
+  mozjpeg: false,
+});
 const v = (over: Partial<ResolvedVariant>): ResolvedVariant => ({
   fit: 'inside',
   format: 'jpeg',
@@ -52,7 +56,11 @@ describe('sharp pipeline: probe', () => {
   });
 
   it('refuses an image over the pixel limit from its header alone', async () => {
-    const small = createSharpPipeline({ maxInputPixels: 10_000, threadsPerImage: 1 });
+    const small = createSharpPipeline({
+      maxInputPixels: 10_000,
+      threadsPerImage: 1,
+      mozjpeg: false,
+    });
     const err = await rejection(small.probe(await images.png(200, 100)));
     expect(err).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
     expect(err.message).toContain('200x100');
@@ -188,6 +196,20 @@ describe('sharp pipeline: render', () => {
       }
     },
   );
+
+  it('makes smaller JPEGs with JPEG_MOZJPEG (trellis quantisation), progressive either way', async () => {
+    const input = await images.jpeg(800, 600);
+    const mozjpeg = createSharpPipeline({
+      maxInputPixels: 50_000_000,
+      threadsPerImage: 1,
+      mozjpeg: true,
+    });
+    const [plain] = await pipeline.render(input, [v({ width: 400 })]);
+    const [small] = await mozjpeg.render(input, [v({ width: 400 })]);
+    expect((await sharp(plain!.data).metadata()).isProgressive).toBe(true);
+    expect((await sharp(small!.data).metadata()).isProgressive).toBe(true);
+    expect(small!.data.length).toBeLessThan(plain!.data.length);
+  });
 
   it('handles a 1x1 image', async () => {
     const [out] = await pipeline.render(await images.png(1, 1), [
