@@ -23,8 +23,8 @@ export function scaleNeeded(variant: ResolvedVariant, width: number, height: num
  * Size of one decoded and downscaled copy of the source that every variant can be made from,
  * or undefined when decoding once per variant is better: a single variant, a variant at full
  * size, or a copy over MAX_SHARED_PIXELS. Decoding dominates the cost (a JPEG's entropy decoding
- * is the same work at any scale), so three widths from one 12 MP JPEG cost ~20% less CPU this
- * way, and ~50% less from a 27 MP one (docs/performance.md). Sizes are rounded up, so every
+ * is the same work at any scale), so three widths from one 12 MP JPEG cost ~30% less CPU this
+ * way, and ~55% less from a 27 MP one (docs/performance.md). Sizes are rounded up, so every
  * variant is a reduction of the copy; a variant's side can differ by a pixel from one made
  * straight from the source.
  */

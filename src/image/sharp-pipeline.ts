@@ -16,8 +16,8 @@ export interface SharpPipelineOptions {
 type Encoders = Record<ResolvedVariant['format'], (img: Sharp, quality: number) => Sharp>;
 
 // Encoder settings, measured in docs/performance.md (12 MP -> 1280 px, q80). JPEG: progressive
-// with optimised Huffman tables (50 ms, 149 KB); mozjpeg settings (trellis quantisation,
-// optimised scans) make it ~8% smaller for over twice the time (111 ms, 137 KB), hence opt-in.
+// with optimised Huffman tables (49-65 ms, 149 KB); mozjpeg settings (trellis quantisation,
+// optimised scans) make it ~8% smaller for 1.7-2.3x the time (108-112 ms, 137 KB): opt-in.
 // WebP and AVIF at effort 4, libvips' default: AVIF effort 2 is 4x faster but its files are ~85%
 // larger, which defeats the point of asking for AVIF.
 const encodersFor = (mozjpeg: boolean): Encoders => ({

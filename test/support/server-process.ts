@@ -19,10 +19,13 @@ export interface ServerProcess {
 
 /**
  * Runs the built server (`node dist/server.js`, as production does; `npm test` builds first)
- * as a child process with only the given environment.
+ * as a child process with only the given environment (and Node options, e.g. --cpu-prof).
  */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['dist/server.js'], {
+export function startServerProcess(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ServerProcess {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/server.js'], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
