@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../errors/app-error';
-import { busy, type JobLimiter } from '../service/job-limiter';
+import type { JobLimiter } from '../service/job-limiter';
+import { busy } from '../service/waiting-line';
 
 /** The AbortSignal of a request: aborted when the client goes away before its answer. */
 export const requestSignal = (res: Response): AbortSignal | undefined =>

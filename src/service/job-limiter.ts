@@ -1,4 +1,5 @@
-import { AppError, processingTimedOut } from '../errors/app-error';
+import { processingTimedOut } from '../errors/app-error';
+import { WaitingLine } from './waiting-line';
 
 export interface JobStats {
   /** Requests admitted and not yet answered (receiving, waiting or processing). */
@@ -39,13 +40,6 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-export const busy = (message: string) =>
-  new AppError('SERVER_BUSY', message, { headers: { 'Retry-After': '1' } });
-
-interface Waiter {
-  start: () => void;
-}
-
 /**
  * Bounds image work so overload degrades into fast 503s instead of a pile of slow requests and
  * an OOM kill (imgproxy's most reported failure). Admission bounds memory (each admitted
@@ -58,50 +52,31 @@ export function createJobLimiter({
 }: JobLimiterOptions): JobLimiter {
   let admitted = 0;
   let running = 0;
-  const queue: Waiter[] = [];
-  const stats = (): JobStats => ({ admitted, running, queued: queue.length });
+  const stats = (): JobStats => ({ admitted, running, queued: line.length });
   const changed = () => onChange?.(stats());
+  const line = new WaitingLine<undefined>(changed);
 
   const startNext = () => {
-    const next = queue.shift();
-    if (next) next.start();
-    else changed();
+    if (line.length > 0) {
+      running++;
+      line.admitFirst();
+    }
+    changed();
   };
 
   function acquire(deadline: number, signal?: AbortSignal): Promise<void> {
-    if (running < maxConcurrent && queue.length === 0) {
+    if (running < maxConcurrent && line.length === 0) {
       running++;
       changed();
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => {
-      const leave = (err: Error) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const at = queue.indexOf(waiter);
-        if (at >= 0) queue.splice(at, 1);
-        changed();
-        reject(err);
-      };
-      const onAbort = () =>
-        leave(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-      const waiter: Waiter = {
-        start: () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          running++;
-          changed();
-          resolve();
-        },
-      };
-      const timer = setTimeout(
-        () => leave(busy('no processing slot became free in time; try again')),
-        Math.max(0, deadline - Date.now()),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      queue.push(waiter);
-      changed();
+    const waiting = line.wait(undefined, {
+      waitMs: deadline - Date.now(),
+      signal,
+      busyMessage: 'no processing slot became free in time; try again',
     });
+    changed();
+    return waiting;
   }
 
   return {

@@ -1,4 +1,4 @@
-import { busy } from './job-limiter';
+import { WaitingLine } from './waiting-line';
 
 export interface UploadMemoryStats {
   reservedBytes: number;
@@ -21,11 +21,6 @@ export interface UploadMemoryOptions {
   onChange?: (stats: UploadMemoryStats) => void;
 }
 
-interface Waiter {
-  bytes: number;
-  grant: () => void;
-}
-
 /**
  * Bounds the bytes of request bodies held in memory at once (MAX_UPLOAD_MEMORY_BYTES). Admission
  * bounds how many requests are in; this bounds what their bodies weigh. A request waiting here
@@ -38,13 +33,21 @@ export function createUploadMemory({
   onChange,
 }: UploadMemoryOptions): UploadMemory {
   let reserved = 0;
-  const queue: Waiter[] = [];
-  const stats = (): UploadMemoryStats => ({ reservedBytes: reserved, waiting: queue.length });
+  const stats = (): UploadMemoryStats => ({ reservedBytes: reserved, waiting: line.length });
   const changed = () => onChange?.(stats());
 
-  const grantWaiting = () => {
-    while (queue[0] && reserved + queue[0].bytes <= totalBytes) queue.shift()?.grant();
+  const admitWaiting = () => {
+    for (let next = line.first(); next !== undefined && reserved + next <= totalBytes;) {
+      reserved += next;
+      line.admitFirst();
+      next = line.first();
+    }
   };
+  // A waiter that left may have been the one blocking smaller requests behind it.
+  const line = new WaitingLine<number>(() => {
+    admitWaiting();
+    changed();
+  });
 
   const releaser = (bytes: number) => {
     let released = false;
@@ -52,51 +55,29 @@ export function createUploadMemory({
       if (released) return;
       released = true;
       reserved -= bytes;
-      grantWaiting();
+      admitWaiting();
       changed();
     };
   };
 
   return {
-    reserve(requested, signal) {
+    async reserve(requested, signal) {
       signal?.throwIfAborted();
       // Never more than the whole budget, or the request could never be served.
       const bytes = Math.min(Math.max(0, requested), totalBytes);
-      if (queue.length === 0 && reserved + bytes <= totalBytes) {
+      if (line.length === 0 && reserved + bytes <= totalBytes) {
         reserved += bytes;
-        changed();
-        return Promise.resolve(releaser(bytes));
-      }
-      return new Promise((resolve, reject) => {
-        const leave = (err: Error) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          const at = queue.indexOf(waiter);
-          if (at >= 0) queue.splice(at, 1);
-          // The head of the line may have been the one blocking smaller requests behind it.
-          grantWaiting();
-          changed();
-          reject(err);
-        };
-        const onAbort = () =>
-          leave(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-        const waiter: Waiter = {
-          bytes,
-          grant: () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-            reserved += bytes;
-            resolve(releaser(bytes));
-          },
-        };
-        const timer = setTimeout(
-          () => leave(busy('no memory for the upload became free in time; try again')),
+      } else {
+        const waiting = line.wait(bytes, {
           waitMs,
-        );
-        signal?.addEventListener('abort', onAbort, { once: true });
-        queue.push(waiter);
+          signal,
+          busyMessage: 'no memory for the upload became free in time; try again',
+        });
         changed();
-      });
+        await waiting;
+      }
+      changed();
+      return releaser(bytes);
     },
     stats,
   };
