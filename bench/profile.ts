@@ -1,7 +1,8 @@
 /**
  * Where the service's main thread spends its time under load (`npm run bench:profile`): runs
  * `node --cpu-prof dist/server.js` against the S3 sink, 300 uploads to /v1/resize at
- * concurrency 8, then prints the heaviest functions by self time, GC and idle shares. The
+ * concurrency 8 (or, with `-- --dedupe`, the same upload to /v1/images 300 times at concurrency
+ * 1: the dedupe hit path), then prints the heaviest functions by self time, GC and idle. The
  * profile is left in bench/results/profile-latest.cpuprofile (not committed; open it in Chrome
  * DevTools or speedscope).
  */
@@ -15,7 +16,13 @@ import { startServerProcess } from '../test/support/server-process';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
+
+// Who a sample belongs to, counted once per sample however deep: a package, or our own code.
+const owner = (url: string) =>
+  /node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(url)?.[1] ??
+  (url.includes('/dist/') ? `service ${url.split('/dist/')[1] ?? ''}` : undefined);
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
@@ -23,8 +30,9 @@ interface Profile {
 }
 
 async function main() {
+  const dedupe = process.argv.includes('--dedupe');
   const corpus = await makeCorpus();
-  const sink = await startSinkS3();
+  const sink = await startSinkS3({ remember: dedupe });
   const dir = path.join(__dirname, 'results');
   const server = startServerProcess(
     {
@@ -40,10 +48,12 @@ async function main() {
   );
   const url = await server.waitForListening();
   const load = await runLoad({
-    url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
-    concurrency: 8,
+    url: dedupe
+      ? `${url}/v1/images?widths=320,640,1280`
+      : `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+    concurrency: dedupe ? 1 : 8,
     requests: 300,
-    body: (i) => variantOf(corpus.photo12mp, 7e6 + i),
+    body: (i) => variantOf(corpus.photo12mp, dedupe ? 7e6 : 7e6 + i),
     serverCpu: () => processCpuSeconds(server.child.pid!),
   });
   // SIGINT lets Node write the profile on the way out.
@@ -55,13 +65,22 @@ async function main() {
     await readFile(path.join(dir, 'profile-latest.cpuprofile'), 'utf8'),
   ) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
   let total = 0;
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)?.callFrame;
     const micros = profile.timeDeltas[i] ?? 0;
     total += micros;
     if (!frame) return;
+    const owners = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parentOf.get(n)) {
+      const who = owner(byId.get(n)?.callFrame.url ?? '');
+      if (who) owners.add(who);
+    }
+    for (const who of owners) inclusive.set(who, (inclusive.get(who) ?? 0) + micros);
     const where = frame.url
       ? ` ${frame.url.split('/').slice(-2).join('/')}:${frame.lineNumber}`
       : '';
@@ -70,12 +89,17 @@ async function main() {
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `${load.requests} requests, ${load.throughput.toFixed(1)}/s; server CPU ${load.cpuMs.server?.toFixed(1)} ms/request`,
+    `${load.requests} requests, ${load.throughput.toFixed(1)}/s, p50 ${load.p50.toFixed(1)} ms; server CPU ${load.cpuMs.server?.toFixed(1)} ms/request`,
   );
   out(`main thread, ${(total / 1e6).toFixed(1)} s sampled; heaviest by self time:`);
-  for (const [key, micros] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
-    out(`${((100 * micros) / total).toFixed(1).padStart(5)}%  ${key}`);
-  }
+  const top = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([key, micros]) => `${((100 * micros) / total).toFixed(1).padStart(5)}%  ${key}`);
+  top(self).forEach(out);
+  out('including what they call, by package or service file:');
+  top(inclusive).forEach(out);
 }
 
 main().catch((err: unknown) => {
