@@ -4,7 +4,6 @@
  * memory budget and jobs per CPU. Writes bench/results/tuning-<time>.md.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { runInProcess, runLoad } from './lib/load';
 import { multipart, startNaiveServer } from './lib/naive';
 import { rawSharp } from './lib/raw-sharp';
 import { withService } from './lib/service';
+import { listenOnLoopback } from '../test/support/listen';
 import { startSinkS3 } from './lib/sink-s3';
 
 const lines: string[] = [];
@@ -105,9 +105,7 @@ async function main() {
     req.on('data', (chunk: Buffer) => hash.update(chunk));
     req.on('end', () => res.end(JSON.stringify({ id: hash.digest('hex') })));
   });
-  bare.listen(0, '127.0.0.1');
-  await once(bare, 'listening');
-  const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/`;
+  const bareUrl = `${(await listenOnLoopback(bare)).url}/`;
   const floors: string[] = [];
   for (let round = 0; round < 3; round++) {
     const r = await runLoad({ url: bareUrl, concurrency: 1, requests: 30, body: () => photo });

@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
+import { listenOnLoopback } from '../../test/support/listen';
 
 /**
  * An "S3" that costs almost nothing, so a benchmark measures the service's own overhead. The
@@ -37,11 +37,9 @@ export async function startSinkS3({ remember = false } = {}) {
     }
   });
   server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const { url } = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     puts: () => puts,
     close: () => new Promise((resolve) => server.close(resolve)),
   };

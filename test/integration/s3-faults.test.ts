@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { cutPutsProxy } from '../support/cut-puts-proxy';
+import { listenOnLoopback } from '../support/listen';
 import request from 'supertest';
 import * as images from '../support/images';
 import { startS3 } from '../support/s3-server';
@@ -13,11 +13,9 @@ async function blackHole(): Promise<{ endpoint: string; close: () => Promise<voi
     sockets.add(socket);
     socket.on('error', () => undefined);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const { url } = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { listenOnLoopback } from './listen';
 
 /**
  * A proxy in front of a real S3 server that cuts every PUT off after its headers and a few
@@ -30,11 +30,9 @@ export async function cutPutsProxy(
     });
     upstream.pipe(client);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const { url } = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     puts: () => puts,
     close: async () => {
       for (const s of sockets) s.destroy();

@@ -1,18 +1,22 @@
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { createHttpServer } from '../../src/http/http-server';
 import type { buildTestApp } from './test-app';
 
-/** Serves a test app on a real port, with the production server's timeouts. */
-export async function listen(built: ReturnType<typeof buildTestApp>) {
-  const server = createHttpServer(built.app, built.config.http);
+/** Listens on a free port of 127.0.0.1; resolves with the port and the base URL. */
+export async function listenOnLoopback(server: Server) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, url: `http://127.0.0.1:${address.port}` };
+}
+
+/** Serves a test app on a real port, with the production server's timeouts. */
+export async function listen(built: ReturnType<typeof buildTestApp>) {
+  const server = createHttpServer(built.app, built.config.http);
   return {
-    port: address.port,
-    url: `http://127.0.0.1:${address.port}`,
+    ...(await listenOnLoopback(server)),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
