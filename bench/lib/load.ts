@@ -19,7 +19,8 @@ export interface LoadResult {
 /** CPU seconds (user + system) used so far by a process, from /proc (Linux). */
 export function processCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ".
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ", in clock
+  // ticks of USER_HZ, which Linux fixes at 100 on every mainstream architecture.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

@@ -8,7 +8,6 @@ import { listenOnLoopback } from '../../test/support/listen';
  * stays missing (HEAD 404), so every upload is a miss.
  */
 export async function startSinkS3({ remember = false } = {}) {
-  let puts = 0;
   const objects = new Map<string, OutgoingHttpHeaders>();
   const server = createServer((req, res) => {
     const objectPath = (req.url ?? '/').split('?')[0] ?? '/';
@@ -16,7 +15,6 @@ export async function startSinkS3({ remember = false } = {}) {
       let bytes = 0;
       req.on('data', (chunk: Buffer) => (bytes += chunk.length));
       req.on('end', () => {
-        puts++;
         if (remember) {
           const meta = Object.entries(req.headers).filter(([k]) => k.startsWith('x-amz-meta-'));
           objects.set(objectPath, { ...Object.fromEntries(meta), 'x-bench-length': bytes });
@@ -40,7 +38,6 @@ export async function startSinkS3({ remember = false } = {}) {
   const { url } = await listenOnLoopback(server);
   return {
     endpoint: url,
-    puts: () => puts,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }

@@ -8,7 +8,7 @@ import type { ResolvedVariant } from '../domain/variant-key';
 export const MAX_SHARED_PIXELS = 4_000_000;
 
 /** The fraction (at most 1: never enlarged) of the source's size a variant is made from. */
-export function scaleNeeded(variant: ResolvedVariant, width: number, height: number): number {
+function scaleNeeded(variant: ResolvedVariant, width: number, height: number): number {
   const x = variant.width === undefined ? undefined : variant.width / width;
   const y = variant.height === undefined ? undefined : variant.height / height;
   let scale: number;
