@@ -54,10 +54,10 @@ async function main() {
       (s) => s.webp({ quality: 80, effort }),
       [1280],
     ]),
-    ...[0, 2, 4, 6].map((effort): [string, (s: sharp.Sharp) => sharp.Sharp, number[]] => [
-      `AVIF effort ${effort}${effort === 4 ? ' (default)' : ''}`,
+    ...[0, 2, 3, 4].map((effort): [string, (s: sharp.Sharp) => sharp.Sharp, number[]] => [
+      `AVIF effort ${effort}${effort === 3 ? ' (default, AVIF_EFFORT)' : ''}`,
       (s) => s.avif({ quality: 80, effort }),
-      [1280],
+      [1280, 2400],
     ]),
   ];
   for (const [name, encode, widths] of encoders) {

@@ -30,6 +30,8 @@ export interface AppDeps {
   limits: UploadLimits;
   /** Empty: /v1 is open. */
   apiKeys: readonly string[];
+  /** REQUEST_DEADLINE_MS: fixed at admission, bounds everything the request does. */
+  requestDeadlineMs: number;
   isShuttingDown: () => boolean;
 }
 
@@ -54,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   // Order matters: refuse unauthenticated requests, then overload, before reading any body.
   if (deps.apiKeys.length > 0) app.use('/v1', requireApiKey(deps.apiKeys));
-  app.use('/v1', admitAndTrack(deps.limiter));
+  app.use('/v1', admitAndTrack(deps.limiter, deps.requestDeadlineMs));
   app.use(imageRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.metrics));

@@ -1,21 +1,12 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
-import { createApp } from './app';
-import { readBuildInfo, type BuildInfo } from './build-info';
+import { readBuildInfo } from './build-info';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { createSharpPipeline } from './image/sharp-pipeline';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './observability/logger';
-import { createMetrics } from './observability/metrics';
-import { createImageService } from './service/image-service';
-import { createJobLimiter } from './service/job-limiter';
-import { createUploadMemory } from './service/upload-memory';
-import { createReadiness } from './service/readiness';
-import { instrumentStore } from './storage/instrumented-store';
-import { createS3Client, createS3ImageStore } from './storage/s3-image-store';
+// Nothing imported above may load sharp (see the thread pool below): only types from the rest.
 
 export interface RunningServer {
   server: Server;
@@ -32,68 +23,6 @@ function loadConfigOrExit(env: NodeJS.ProcessEnv): Config {
     process.stderr.write(`image-resizer: ${err.message}\n`);
     process.exit(1);
   }
-}
-
-/**
- * Wires the real parts from a validated config. Shared by main() and the integration tests, so
- * the tests exercise exactly the production object graph.
- */
-export function compose(config: Config, logger: Logger, buildInfo: BuildInfo = readBuildInfo()) {
-  const registry = new Registry();
-  const metrics = createMetrics(registry, buildInfo);
-  const s3 = createS3Client(config.s3);
-  const store = instrumentStore(createS3ImageStore(s3, config.s3.bucket), metrics.storageDuration);
-  const lifecycle = { shuttingDown: false };
-  const limiter = createJobLimiter({
-    maxConcurrent: config.jobs.maxConcurrent,
-    maxQueued: config.jobs.maxQueued,
-    onChange: ({ admitted, running, queued }) => {
-      metrics.requestsAdmitted.set(admitted);
-      metrics.jobsRunning.set(running);
-      metrics.jobsQueued.set(queued);
-    },
-  });
-  const uploadMemory = createUploadMemory({
-    totalBytes: config.limits.maxUploadMemoryBytes,
-    waitMs: config.jobs.timeoutMs,
-    onChange: ({ reservedBytes, waiting }) => {
-      metrics.uploadMemoryReserved.set(reservedBytes);
-      metrics.uploadsWaitingForMemory.set(waiting);
-    },
-  });
-  const service = createImageService({
-    pipeline: createSharpPipeline({
-      maxInputPixels: config.limits.maxInputPixels,
-      threadsPerImage: config.jobs.sharpConcurrency,
-      mozjpeg: config.jpegMozjpeg,
-    }),
-    store,
-    limiter,
-    metrics,
-    jobTimeoutMs: config.jobs.timeoutMs,
-    keyPrefix: config.s3.keyPrefix,
-    publicBaseUrl: config.s3.publicBaseUrl,
-  });
-  const app = createApp({
-    logger,
-    registry,
-    metrics,
-    service,
-    limiter,
-    uploadMemory,
-    readiness: createReadiness(store, () => lifecycle.shuttingDown),
-    buildInfo,
-    params: {
-      defaultWidths: config.defaultWidths,
-      presets: config.presets,
-      maxDimension: config.limits.maxOutputDimension,
-      onlyPresets: config.auth.onlyPresets,
-    },
-    limits: { ...config.limits, requestTimeoutMs: config.http.requestTimeoutMs },
-    apiKeys: config.auth.apiKeys,
-    isShuttingDown: () => lifecycle.shuttingDown,
-  });
-  return { app, s3, registry, lifecycle, limiter, uploadMemory };
 }
 
 /** Exits once buffered log lines are written; never waits more than a second for that. */
@@ -113,12 +42,15 @@ export async function main(
   options: MainOptions = {},
 ): Promise<RunningServer> {
   const config = loadConfigOrExit(env);
-  // libuv reads this when its pool first starts, which is after this line: nothing above has
-  // queued async fs, dns, crypto or sharp work yet.
+  // libuv reads this once, when its pool starts, and loading sharp starts it (so does any async
+  // fs, dns or crypto call). Nothing has yet: sharp loads with ./wiring, imported only now. Set
+  // too late, the pool keeps libuv's 4 threads, and 4 running jobs then hold every one of them:
+  // header probes, S3's DNS lookups and log writes wait behind the slowest encodes.
   process.env.UV_THREADPOOL_SIZE = String(config.jobs.uvThreadpoolSize);
+  const { wire } = await import('./wiring.js');
   const buildInfo = readBuildInfo();
   const logger = createLogger({ level: config.logLevel, ...buildInfo });
-  const { app, s3, lifecycle } = compose(config, logger, buildInfo);
+  const { app, s3, lifecycle } = wire(config, logger, buildInfo);
   // No state lives in the process, so after a bug the safe move is to log and exit non-zero
   // and let the orchestrator start a clean replica.
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {

@@ -19,7 +19,7 @@ function adapt(text: string, upstreamPort: number, listenPort: number, dir: stri
     // Still one JSON line per request, as in production, but to a file.
     [/access_log \/dev\/stdout json_access;/, `access_log ${dir}/access.log json_access;`],
     [/\$\{NGINX_CLIENT_MAX_BODY_SIZE\}/g, '26m'],
-    [/\$\{NGINX_PROXY_READ_TIMEOUT\}/g, '60s'],
+    [/\$\{NGINX_PROXY_TIMEOUT\}/g, '35s'],
     // The per-client rate limit would throttle the benchmark, which is a single client.
     [/rate=20r\/s/, 'rate=10000r/s'],
   ];

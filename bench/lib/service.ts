@@ -2,8 +2,8 @@ import { startServerProcess, type ServerProcess } from '../../test/support/serve
 
 /**
  * Runs `node dist/server.js` (as production does) with benchmark settings, hands its URL to
- * `run`, and kills it afterwards. `MAX_QUEUED_JOBS=64` so the closed-loop clients (at most 16)
- * are never shed: the benchmark measures work, not refusals.
+ * `run`, and kills it afterwards. `MAX_QUEUED_JOBS=64` and a long `MAX_QUEUE_WAIT_MS` so the
+ * closed-loop clients (at most 16) are never shed: the benchmark measures work, not refusals.
  */
 export async function withService<T>(
   env: Record<string, string>,
@@ -13,6 +13,7 @@ export async function withService<T>(
     PORT: '0',
     HOST: '127.0.0.1',
     MAX_QUEUED_JOBS: '64',
+    MAX_QUEUE_WAIT_MS: '30000',
     S3_FORCE_PATH_STYLE: 'true',
     S3_CHECKSUMS: 'WHEN_REQUIRED',
     // As in the container image (Dockerfile).

@@ -126,7 +126,12 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
       // A short queue: waiting longer than a couple of jobs' time is worse for the client than
       // a fast 503 it can retry elsewhere.
       maxQueued: env.MAX_QUEUED_JOBS ?? 2 * maxConcurrentJobs,
-      timeoutMs: env.JOB_TIMEOUT_MS,
+      // One deadline per request, from admission to the answer: every wait, the body, the
+      // processing and S3. nginx's proxy timeouts must stay above it (README: nginx).
+      requestDeadlineMs: env.REQUEST_DEADLINE_MS,
+      // A queued request that has not got its turn within this is shed (503): under a storm of
+      // slow jobs a fast, retryable 503 serves a client better than a long wait.
+      maxQueueWaitMs: Math.min(env.MAX_QUEUE_WAIT_MS, env.REQUEST_DEADLINE_MS),
       sharpConcurrency: env.SHARP_CONCURRENCY,
       // One pool thread per running job plus headroom for DNS, fs and zlib, so image work can
       // never starve the S3 client's DNS lookups.
@@ -135,11 +140,18 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
     auth: { apiKeys: parseApiKeys(env, host, problems), onlyPresets: env.ONLY_PRESETS },
     defaultWidths: env.DEFAULT_WIDTHS,
     jpegMozjpeg: env.JPEG_MOZJPEG,
+    avifEffort: env.AVIF_EFFORT,
     presets: toPresets(env),
   };
 }
 
 export type Config = ReturnType<typeof toConfig>;
+
+/** Variables an older release read: refusing them beats silently ignoring an operator's intent. */
+const RENAMED: Record<string, string> = {
+  JOB_TIMEOUT_MS:
+    'use REQUEST_DEADLINE_MS (one deadline for the whole request) and MAX_QUEUE_WAIT_MS',
+};
 
 const DEFAULT_SET: VariantSet = {
   widths: [],
@@ -163,6 +175,9 @@ export function loadConfig(
     );
   }
   const problems: string[] = [];
+  for (const [old, replacement] of Object.entries(RENAMED)) {
+    if (env[old] !== undefined) problems.push(`${old}: no longer read; ${replacement}`);
+  }
   if (parsed.data.NODE_ENV === 'production' && parsed.data.S3_BUCKET === undefined) {
     problems.push('S3_BUCKET: is required when NODE_ENV=production');
   }

@@ -78,11 +78,13 @@ export const envSchema = z.object({
   DEFAULT_WIDTHS: widthList.default([320, 640, 1280]),
   PRESETS: presetsJson.default({}),
   JPEG_MOZJPEG: flag(false),
+  AVIF_EFFORT: wholeNumber(0, 9).default(3),
   ONLY_PRESETS: flag(false),
 
   MAX_CONCURRENT_JOBS: wholeNumber(1, 256).optional(),
   MAX_QUEUED_JOBS: wholeNumber(0, 10_000).optional(),
-  JOB_TIMEOUT_MS: wholeNumber(100, 600 * SECONDS).default(30 * SECONDS),
+  REQUEST_DEADLINE_MS: wholeNumber(1 * SECONDS, 600 * SECONDS).default(30 * SECONDS),
+  MAX_QUEUE_WAIT_MS: wholeNumber(0, 600 * SECONDS).default(1 * SECONDS),
   SHARP_CONCURRENCY: wholeNumber(1, 256).default(1),
   UV_THREADPOOL_SIZE: wholeNumber(1, 1024).optional(),
 

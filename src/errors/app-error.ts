@@ -21,13 +21,18 @@ export const errorCodes = {
   EMPTY_IMAGE: 422,
   UNREADABLE_IMAGE: 422,
   IMAGE_TOO_LARGE: 422,
+  // Answered by nginx in front of the replicas, never by the app (nginx/templates): listed here
+  // so clients find every code in one table, and a test keeps nginx's bodies in step with it.
+  RATE_LIMITED: 429,
   // nginx's convention for "the client went away first": never seen by the client, but it
   // labels logs and metrics honestly instead of calling an abandoned request a success or a 500.
   CLIENT_CLOSED_REQUEST: 499,
   INTERNAL_ERROR: 500,
+  BAD_GATEWAY: 502, // nginx: no replica could be reached
   SERVER_BUSY: 503,
   STORAGE_UNAVAILABLE: 503,
   PROCESSING_TIMEOUT: 504,
+  GATEWAY_TIMEOUT: 504, // nginx: a replica did not answer in time (the app always answers first)
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -56,5 +61,20 @@ export class AppError extends Error {
 
 export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
 
+// The errors raised in more than one place, built here so their wording and headers agree.
+
+/** Shed: nothing was done, so retrying (after Retry-After) is always safe. */
+export const busy = (message: string) =>
+  new AppError('SERVER_BUSY', message, { headers: { 'Retry-After': '1' } });
+
 export const processingTimedOut = () =>
-  new AppError('PROCESSING_TIMEOUT', 'processing took longer than the job time limit');
+  new AppError('PROCESSING_TIMEOUT', "processing did not finish within the request's deadline");
+
+export const storageUnavailable = (why: string, cause?: unknown) =>
+  new AppError('STORAGE_UNAVAILABLE', `storage is unavailable (${why}); try again later`, {
+    cause,
+    headers: { 'Retry-After': '5' },
+  });
+
+export const clientClosed = () =>
+  new AppError('CLIENT_CLOSED_REQUEST', 'the client closed the connection');

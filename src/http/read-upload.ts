@@ -1,4 +1,6 @@
 import type { Request, Response } from 'express';
+import { AppError } from '../errors/app-error';
+import { remainingMs, type RequestScope } from '../service/request-scope';
 import { HashingCollector } from './hashing-collector';
 import { readMultipart } from './read-multipart';
 import { FILE_FIELD, tooLarge, type ReceivedUpload, type UploadLimits } from './upload-limits';
@@ -33,8 +35,6 @@ function readRaw(req: Request, limits: UploadLimits, hash: boolean): Promise<Rec
 
 export type BodyKind = 'multipart' | 'raw';
 
-import { AppError } from '../errors/app-error';
-
 /**
  * What kind of body the request carries, from its Content-Type. Only the shape of the request
  * is decided here; whether the bytes are an image is decided later from their magic numbers.
@@ -60,9 +60,10 @@ export function bodyKind(req: Request): BodyKind {
 }
 
 /**
- * Reads the body within `requestTimeoutMs`; a client trickling bytes gets 408 and is cut off.
- * (Node's own requestTimeout is the backstop and answers with a bare 408.) `hash`: compute the
- * sha256 while receiving (the upload's sha256 is otherwise computed when first read).
+ * Reads the body within `requestTimeoutMs` and before the request's deadline; a client trickling
+ * bytes gets 408 and is cut off. (Node's own requestTimeout is the backstop and answers with a
+ * bare 408.) `hash`: compute the sha256 while receiving (the upload's sha256 is otherwise
+ * computed when first read).
  */
 export function readUpload(
   req: Request,
@@ -70,9 +71,11 @@ export function readUpload(
   kind: BodyKind,
   limits: UploadLimits,
   hash: boolean,
+  scope: RequestScope,
 ): Promise<ReceivedUpload> {
   const reading =
     kind === 'multipart' ? readMultipart(req, res, limits, hash) : readRaw(req, limits, hash);
+  const timeoutMs = Math.min(limits.requestTimeoutMs, remainingMs(scope));
   let timer: NodeJS.Timeout | undefined;
   const tooSlow = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -81,10 +84,10 @@ export function readUpload(
       reject(
         new AppError(
           'REQUEST_TIMEOUT',
-          `the upload did not arrive within ${limits.requestTimeoutMs} ms`,
+          `the upload did not arrive in time (within ${timeoutMs} ms)`,
         ),
       );
-    }, limits.requestTimeoutMs);
+    }, timeoutMs);
   });
   reading.catch(() => undefined);
   return Promise.race([reading, tooSlow]).finally(() => clearTimeout(timer));

@@ -1,29 +1,31 @@
 import type { RequestHandler, Response } from 'express';
-import { AppError } from '../errors/app-error';
+import { busy, clientClosed } from '../errors/app-error';
 import type { JobLimiter } from '../service/job-limiter';
-import { busy } from '../service/waiting-line';
+import type { RequestScope } from '../service/request-scope';
 
-/** The AbortSignal of a request: aborted when the client goes away before its answer. */
-export const requestSignal = (res: Response): AbortSignal | undefined =>
-  (res.locals as { signal?: AbortSignal }).signal;
+/** The scope fixed when the request was admitted (see admitAndTrack). */
+export function requestScope(res: Response): RequestScope {
+  const scope = (res.locals as { scope?: RequestScope }).scope;
+  if (!scope) throw new Error('requestScope: the route is not behind admitAndTrack');
+  return scope;
+}
 
 /**
- * Admission and cancellation for work routes. A request is admitted before its body is read,
- * or refused at once with 503 SERVER_BUSY (and the connection closed, so its body is never
- * read). When the client disconnects, the request's signal aborts so queued or remaining work
- * is skipped.
+ * Admission, deadline and cancellation for work routes. A request is admitted before its body is
+ * read, or refused at once with 503 SERVER_BUSY (and the connection closed, so its body is never
+ * read). An admitted request gets its one deadline (REQUEST_DEADLINE_MS from now) and a signal
+ * that aborts when the client disconnects, so queued or remaining work is skipped.
  */
-export function admitAndTrack(limiter: JobLimiter): RequestHandler {
+export function admitAndTrack(limiter: JobLimiter, deadlineMs: number): RequestHandler {
   return (_req, res, next) => {
     const release = limiter.tryAdmit();
     if (!release) throw busy('the server is at capacity; try again shortly');
     const controller = new AbortController();
-    (res.locals as { signal?: AbortSignal }).signal = controller.signal;
+    const scope: RequestScope = { deadline: Date.now() + deadlineMs, signal: controller.signal };
+    (res.locals as { scope?: RequestScope }).scope = scope;
     res.once('close', () => {
       release();
-      if (!res.writableFinished) {
-        controller.abort(new AppError('CLIENT_CLOSED_REQUEST', 'the client closed the connection'));
-      }
+      if (!res.writableFinished) controller.abort(clientClosed());
     });
     next();
   };

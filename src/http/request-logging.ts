@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { routeOf } from './route-label';
+import { ROUTES, routeOf } from './route-label';
 
 // An incoming id is kept only if it is short and plain, so a client cannot inject text into
 // log lines or response headers through it.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+const PROBES: ReadonlySet<string> = new Set([ROUTES.healthz, ROUTES.readyz, ROUTES.metrics]);
 
 export function requestLogging(logger: Logger) {
   return pinoHttp({
@@ -19,7 +19,11 @@ export function requestLogging(logger: Logger) {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customProps: (req) => ({ route: routeOf(req) }),
+    // The route is known only once the router has matched, so it goes on the completion line
+    // alone. Not customProps: pino-http binds those when the request starts ("unmatched") and
+    // again when it ends, and the line then carries "route" twice.
+    customSuccessObject: (req, _res, val: object) => ({ ...val, route: routeOf(req) }),
+    customErrorObject: (req, _res, _err, val: object) => ({ ...val, route: routeOf(req) }),
     // Probes hit every replica every few seconds; at info level they would drown the real traffic.
     customLogLevel(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';

@@ -11,16 +11,19 @@ export interface SharpPipelineOptions {
   threadsPerImage: number;
   /** JPEG_MOZJPEG: mozjpeg settings instead of libjpeg-turbo's with optimised Huffman tables. */
   mozjpeg: boolean;
+  /** AVIF_EFFORT, 0-9: the encoder's CPU time grows ~5x from 3 to 4 (docs/performance.md). */
+  avifEffort: number;
 }
 
-type Encoders = Record<ResolvedVariant['format'], (img: Sharp, quality: number) => Sharp>;
+export type Encoders = Record<ResolvedVariant['format'], (img: Sharp, quality: number) => Sharp>;
 
 // Encoder settings, measured in docs/performance.md (12 MP -> 1280 px, q80). JPEG: progressive
 // with optimised Huffman tables (49-65 ms, 149 KB); mozjpeg settings (trellis quantisation,
 // optimised scans) make it ~8% smaller for 1.7-2.3x the time (108-112 ms, 137 KB): opt-in.
-// WebP and AVIF at effort 4, libvips' default: AVIF effort 2 is 4x faster but its files are ~85%
-// larger, which defeats the point of asking for AVIF.
-const encodersFor = (mozjpeg: boolean): Encoders => ({
+// WebP at effort 4, libvips' default. AVIF at AVIF_EFFORT: libvips' default (4) makes one large
+// AVIF a job of many seconds that no deadline can interrupt (the encoder never yields), so the
+// default is lower; the figures behind it are in docs/performance.md.
+const encodersFor = ({ mozjpeg, avifEffort }: SharpPipelineOptions): Encoders => ({
   // JPEG has no alpha: flatten onto white, not libvips' default black.
   jpeg: (img, quality) =>
     img
@@ -28,7 +31,7 @@ const encodersFor = (mozjpeg: boolean): Encoders => ({
       .jpeg(mozjpeg ? { quality, mozjpeg: true } : { quality, progressive: true }),
   png: (img) => img.png({ compressionLevel: 6, adaptiveFiltering: true }),
   webp: (img, quality) => img.webp({ quality, effort: 4 }),
-  avif: (img, quality) => img.avif({ quality, effort: 4 }),
+  avif: (img, quality) => img.avif({ quality, effort: avifEffort }),
 });
 
 const unreadable = (cause: unknown) =>
@@ -36,7 +39,26 @@ const unreadable = (cause: unknown) =>
     cause,
   });
 
-/** Runs a pipeline within the deadline; a failure is a timeout or an unreadable image. */
+const encoderFailed = (cause: unknown) =>
+  new AppError('INTERNAL_ERROR', 'the image could not be encoded', { cause });
+
+// Whose fault a failure is, from libvips' message: it starts with the failing operation or
+// writer ("heifsave: Unsupported compression", "webpsave: ...", "pngsave_target: ...",
+// "vips2png: ...", "VipsForeignSave: ..."), while decoders name theirs ("VipsJpeg", "vipspng",
+// "gifload_buffer", "heif") and sharp prefixes unreadable headers with "Input buffer ...". Only
+// the start counts: that is the root cause, and a failed decode goes on to fail the writer too
+// ("VipsJpeg: premature end of JPEG image\nvips2png: unable to write to target"). libjpeg's and
+// libheif's own errors use one name for both directions ("VipsJpeg", "heif"), and sharp's size
+// check before saving names no operation: those stay the input's fault, as before.
+const ENCODER_FAILURE = /^(?:\w*save\w*|vips2\w+):/i;
+
+const isEncoderFailure = (cause: unknown) =>
+  ENCODER_FAILURE.test(cause instanceof Error ? cause.message : String(cause));
+
+/**
+ * Runs a pipeline within the deadline. A failure is a timeout (504), the encoder's (500: the
+ * server's fault, logged with its cause) or, otherwise, an input that could not be decoded (422).
+ */
 async function finish(image: Sharp, deadline: number | undefined) {
   if (deadline !== undefined) {
     const seconds = Math.ceil((deadline - Date.now()) / 1000);
@@ -47,16 +69,23 @@ async function finish(image: Sharp, deadline: number | undefined) {
     return await image.toBuffer({ resolveWithObject: true });
   } catch (cause) {
     if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
-    throw unreadable(cause);
+    throw isEncoderFailure(cause) ? encoderFailed(cause) : unreadable(cause);
   }
 }
 
-export function createSharpPipeline(options: SharpPipelineOptions): ImagePipeline {
+/**
+ * `overrides` replaces encoders, for tests only: no input makes the production encoders fail, and
+ * a test needs a real failing one to prove how an encoder failure is reported.
+ */
+export function createSharpPipeline(
+  options: SharpPipelineOptions,
+  overrides: Partial<Encoders> = {},
+): ImagePipeline {
   // libvips' operation cache only pays off when the same input is processed again; uploads are
   // unique, so it would only hold memory.
   sharp.cache(false);
   sharp.concurrency(options.threadsPerImage);
-  const encoders = encodersFor(options.mozjpeg);
+  const encoders: Encoders = { ...encodersFor(options), ...overrides };
 
   const open = (input: Buffer) =>
     sharp(input, {

@@ -8,7 +8,7 @@ import type { SourceFormat } from '../domain/output-format';
 export type Sniffed =
   { accepted: true; format: SourceFormat } | { accepted: false; detected: string };
 
-const startsWith = (buf: Buffer, bytes: number[], offset = 0) =>
+const startsWith = (buf: Buffer, bytes: readonly number[], offset = 0) =>
   buf.length >= offset + bytes.length && bytes.every((b, i) => buf[offset + i] === b);
 
 const ascii = (buf: Buffer, start: number, end: number) =>
@@ -30,11 +30,22 @@ function sniffIsoBmff(buf: Buffer): Sniffed | undefined {
   return { accepted: false, detected: 'iso-bmff' };
 }
 
+// Editors save text with a byte order mark; it must not hide an SVG. The BOM says how to decode
+// the rest (TextDecoder drops the BOM itself). Without one, latin1 reads any ASCII-compatible text.
+const BOMS = [
+  { bytes: [0xef, 0xbb, 0xbf], encoding: 'utf-8' },
+  { bytes: [0xff, 0xfe], encoding: 'utf-16le' },
+  { bytes: [0xfe, 0xff], encoding: 'utf-16be' },
+] as const;
+
+function textHead(buf: Buffer): string {
+  const head = buf.subarray(0, 1024);
+  const bom = BOMS.find((b) => startsWith(head, b.bytes));
+  return bom ? new TextDecoder(bom.encoding).decode(head) : head.toString('latin1');
+}
+
 function sniffText(buf: Buffer): string | undefined {
-  const head = ascii(buf, 0, 1024)
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .toLowerCase();
+  const head = textHead(buf).trimStart().toLowerCase();
   if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'svg';
   if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'html';
   if (head.startsWith('<?xml')) return 'xml';

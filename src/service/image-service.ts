@@ -6,6 +6,7 @@ import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
 import type { Metrics } from '../observability/metrics';
 import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
 import type { JobLimiter } from './job-limiter';
+import { ioSignal, type RequestScope } from './request-scope';
 
 /** An upload as received: the bytes and their sha256 (the content address). */
 export interface Upload {
@@ -35,8 +36,6 @@ export interface ImageServiceDeps {
   store: ImageStore;
   limiter: JobLimiter;
   metrics: Metrics;
-  /** Bounds waiting for a slot plus processing, per request. */
-  jobTimeoutMs: number;
   keyPrefix: string;
   publicBaseUrl?: string;
 }
@@ -80,26 +79,26 @@ export function createImageService(deps: ImageServiceDeps) {
     return source;
   }
 
-  /** CPU work goes through the limiter: a slot, bounded waiting, and a deadline. */
+  /** CPU work goes through the limiter: a slot, bounded waiting, the request's deadline. */
   function render(
     upload: Upload,
     source: SourceInfo,
     variants: ResolvedVariant[],
-    signal?: AbortSignal,
+    scope: RequestScope,
   ) {
-    const deadline = Date.now() + deps.jobTimeoutMs;
-    return limiter.run(
-      async () => {
-        // Time in a slot only: queue wait is visible in http_request_duration_seconds.
-        const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
-        try {
-          return await pipeline.render(upload.data, variants, { signal, deadline, source });
-        } finally {
-          end();
-        }
-      },
-      { deadline, signal },
-    );
+    return limiter.run(async () => {
+      // Time in a slot only: queue wait is visible in http_request_duration_seconds.
+      const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
+      try {
+        return await pipeline.render(upload.data, variants, {
+          signal: scope.signal,
+          deadline: scope.deadline,
+          source,
+        });
+      } finally {
+        end();
+      }
+    }, scope);
   }
 
   return {
@@ -107,21 +106,21 @@ export function createImageService(deps: ImageServiceDeps) {
     async storeVariants(
       upload: Upload,
       requests: readonly VariantRequest[],
-      signal?: AbortSignal,
+      scope: RequestScope,
     ): Promise<StoreResult> {
       const source = await probe(upload);
       const variants = resolveAll(requests, source);
       const keys = variants.map((v) => variantKey(deps.keyPrefix, upload.sha256, v));
       const existing = await Promise.all(
         keys.map(async (key, i) => {
-          const info = await store.head(key, signal);
+          const info = await store.head(key, ioSignal(scope));
           return info && fromStored(variants[i] as ResolvedVariant, info);
         }),
       );
       const missing = variants.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(variants.length - missing.length);
 
-      const rendered = missing.length > 0 ? await render(upload, source, missing, signal) : [];
+      const rendered = missing.length > 0 ? await render(upload, source, missing, scope) : [];
       const made = new Map<ResolvedVariant, StoredVariant>();
       await Promise.all(
         rendered.map(async ({ variant, data, width, height }) => {
@@ -138,7 +137,7 @@ export function createImageService(deps: ImageServiceDeps) {
                 height: String(height),
               },
             },
-            signal,
+            ioSignal(scope),
           );
           metrics.variantsProduced.inc({ format: variant.format });
           made.set(variant, stored(key, variant.format, width, height, data.length));
@@ -158,9 +157,9 @@ export function createImageService(deps: ImageServiceDeps) {
     },
 
     /** Makes one variant and returns its bytes; nothing is stored. */
-    async renderOne(upload: Upload, request: VariantRequest, signal?: AbortSignal) {
+    async renderOne(upload: Upload, request: VariantRequest, scope: RequestScope) {
       const source = await probe(upload);
-      const [out] = await render(upload, source, resolveAll([request], source), signal);
+      const [out] = await render(upload, source, resolveAll([request], source), scope);
       if (!out) throw new Error('pipeline returned no variant');
       return {
         data: out.data,

@@ -1,4 +1,5 @@
 import { processingTimedOut } from '../errors/app-error';
+import { waitEnd, type RequestScope } from './request-scope';
 import { WaitingLine } from './waiting-line';
 
 export interface JobStats {
@@ -15,18 +16,21 @@ export interface JobLimiter {
    */
   tryAdmit(): (() => void) | undefined;
   /**
-   * Runs CPU-heavy work in one of MAX_CONCURRENT_JOBS slots. Waits in line until `deadline`
-   * (epoch ms); past it, rejects with 503 SERVER_BUSY without having started the work. Work
-   * still running at the deadline: rejects with 504 PROCESSING_TIMEOUT at once, but the slot
-   * stays taken until the work has really stopped, so the CPU bound holds.
+   * Runs CPU-heavy work in one of MAX_CONCURRENT_JOBS slots. Waits in line for at most
+   * MAX_QUEUE_WAIT_MS, never past the request's deadline; then rejects with 503 SERVER_BUSY
+   * without having started the work. Work still running at the deadline: rejects with 504
+   * PROCESSING_TIMEOUT at once, but the slot stays taken until the work has really stopped, so
+   * the CPU bound holds.
    */
-  run<T>(work: () => Promise<T>, options: { deadline: number; signal?: AbortSignal }): Promise<T>;
+  run<T>(work: () => Promise<T>, scope: RequestScope): Promise<T>;
   stats(): JobStats;
 }
 
 export interface JobLimiterOptions {
   maxConcurrent: number;
   maxQueued: number;
+  /** MAX_QUEUE_WAIT_MS: the longest a job waits for a slot. */
+  maxWaitMs: number;
   /** Called after every change, e.g. to update gauges. */
   onChange?: (stats: JobStats) => void;
 }
@@ -48,6 +52,7 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
 export function createJobLimiter({
   maxConcurrent,
   maxQueued,
+  maxWaitMs,
   onChange,
 }: JobLimiterOptions): JobLimiter {
   let admitted = 0;
@@ -64,15 +69,15 @@ export function createJobLimiter({
     changed();
   };
 
-  function acquire(deadline: number, signal?: AbortSignal): Promise<void> {
+  function acquire(scope: RequestScope): Promise<void> {
     if (running < maxConcurrent && line.length === 0) {
       running++;
       changed();
       return Promise.resolve();
     }
     const waiting = line.wait(undefined, {
-      waitMs: deadline - Date.now(),
-      signal,
+      until: waitEnd(scope, maxWaitMs),
+      signal: scope.signal,
       busyMessage: 'no processing slot became free in time; try again',
     });
     changed();
@@ -93,15 +98,15 @@ export function createJobLimiter({
       };
     },
 
-    async run(work, { deadline, signal }) {
-      signal?.throwIfAborted();
-      await acquire(deadline, signal);
+    async run(work, scope) {
+      scope.signal.throwIfAborted();
+      await acquire(scope);
       const working = (async () => work())().finally(() => {
         running--;
         startNext();
       });
       working.catch(() => undefined); // a late failure after the deadline has no one to tell
-      return beforeDeadline(working, deadline);
+      return beforeDeadline(working, scope.deadline);
     },
 
     stats,

@@ -1,3 +1,4 @@
+import { waitEnd, type RequestScope } from './request-scope';
 import { WaitingLine } from './waiting-line';
 
 export interface UploadMemoryStats {
@@ -8,16 +9,18 @@ export interface UploadMemoryStats {
 export interface UploadMemory {
   /**
    * Reserves `bytes` for an upload about to be read into memory, waiting in line (first come,
-   * first served, so a large upload is not starved by small ones) for at most the configured
-   * time; then rejects with 503 SERVER_BUSY. Returns the release, safe to call more than once.
+   * first served, so a large upload is not starved by small ones) for at most `maxWaitMs` and
+   * never past the request's deadline; then rejects with 503 SERVER_BUSY. Returns the release,
+   * safe to call more than once.
    */
-  reserve(bytes: number, signal?: AbortSignal): Promise<() => void>;
+  reserve(bytes: number, scope: RequestScope): Promise<() => void>;
   stats(): UploadMemoryStats;
 }
 
 export interface UploadMemoryOptions {
   totalBytes: number;
-  waitMs: number;
+  /** MAX_QUEUE_WAIT_MS. */
+  maxWaitMs: number;
   onChange?: (stats: UploadMemoryStats) => void;
 }
 
@@ -29,7 +32,7 @@ export interface UploadMemoryOptions {
  */
 export function createUploadMemory({
   totalBytes,
-  waitMs,
+  maxWaitMs,
   onChange,
 }: UploadMemoryOptions): UploadMemory {
   let reserved = 0;
@@ -61,16 +64,16 @@ export function createUploadMemory({
   };
 
   return {
-    async reserve(requested, signal) {
-      signal?.throwIfAborted();
+    async reserve(requested, scope) {
+      scope.signal.throwIfAborted();
       // Never more than the whole budget, or the request could never be served.
       const bytes = Math.min(Math.max(0, requested), totalBytes);
       if (line.length === 0 && reserved + bytes <= totalBytes) {
         reserved += bytes;
       } else {
         const waiting = line.wait(bytes, {
-          waitMs,
-          signal,
+          until: waitEnd(scope, maxWaitMs),
+          signal: scope.signal,
           busyMessage: 'no memory for the upload became free in time; try again',
         });
         changed();

@@ -1,11 +1,15 @@
-import { AppError } from '../errors/app-error';
-
-export const busy = (message: string) =>
-  new AppError('SERVER_BUSY', message, { headers: { 'Retry-After': '1' } });
+import { busy } from '../errors/app-error';
 
 interface Waiter<T> {
   value: T;
   admit: () => void;
+}
+
+export interface WaitOptions {
+  /** Epoch ms: still waiting then, the waiter leaves with 503 SERVER_BUSY. */
+  until: number;
+  signal?: AbortSignal;
+  busyMessage: string;
 }
 
 /**
@@ -35,10 +39,7 @@ export class WaitingLine<T> {
     return waiter?.value;
   }
 
-  wait(
-    value: T,
-    { waitMs, signal, busyMessage }: { waitMs: number; signal?: AbortSignal; busyMessage: string },
-  ): Promise<void> {
+  wait(value: T, { until, signal, busyMessage }: WaitOptions): Promise<void> {
     return new Promise((resolve, reject) => {
       const leave = (err: Error) => {
         clearTimeout(timer);
@@ -58,7 +59,7 @@ export class WaitingLine<T> {
           resolve();
         },
       };
-      const timer = setTimeout(() => leave(busy(busyMessage)), Math.max(0, waitMs));
+      const timer = setTimeout(() => leave(busy(busyMessage)), Math.max(0, until - Date.now()));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });

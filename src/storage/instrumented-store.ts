@@ -18,16 +18,17 @@ export function instrumentStore(
     }
   }
   return {
-    head: (key) =>
+    // The signal goes through: a client that disconnects must cancel the S3 call it started.
+    head: (key, signal) =>
       timed(
         'head',
-        () => store.head(key),
+        () => store.head(key, signal),
         (v) => (v ? 'found' : 'not_found'),
       ),
-    put: (input) =>
+    put: (input, signal) =>
       timed(
         'put',
-        () => store.put(input),
+        () => store.put(input, signal),
         () => 'success',
       ),
     ping: () =>

@@ -5,7 +5,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { AppError } from '../errors/app-error';
+import { AppError, storageUnavailable } from '../errors/app-error';
 import type { ImageStore } from './image-store';
 
 export interface S3StoreOptions {
@@ -46,15 +46,18 @@ export function createS3Client(options: S3StoreOptions): S3Client {
 const statusOf = (err: unknown) =>
   err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
 
-const unavailable = (operation: string, cause: unknown) =>
-  new AppError(
-    'STORAGE_UNAVAILABLE',
-    `storage is unavailable (${operation} failed); try again later`,
-    {
-      cause,
-      headers: { 'Retry-After': '5' },
-    },
-  );
+/**
+ * Why an operation failed, for the client. Aborted because the client went away: its reason
+ * (an AppError). Aborted at the request's deadline: storage was too slow, say so. Otherwise
+ * S3 failed after the SDK's retries.
+ */
+function failure(operation: string, err: unknown, signal?: AbortSignal): Error {
+  if (signal?.aborted) {
+    if (signal.reason instanceof AppError) return signal.reason;
+    return storageUnavailable(`${operation} did not finish before the request's deadline`, err);
+  }
+  return storageUnavailable(`${operation} failed`, err);
+}
 
 export function createS3ImageStore(client: S3Client, bucket: string): ImageStore {
   return {
@@ -71,7 +74,7 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
         };
       } catch (err) {
         if (statusOf(err) === 404) return undefined;
-        throw signal?.aborted ? signal.reason : unavailable('head', err);
+        throw failure('head', err, signal);
       }
     },
 
@@ -95,7 +98,7 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
       } catch (err) {
         const status = statusOf(err);
         if (status === 412) return;
-        throw signal?.aborted ? signal.reason : unavailable('put', err);
+        throw failure('put', err, signal);
       }
     },
 
@@ -103,7 +106,7 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
       try {
         await client.send(new HeadBucketCommand({ Bucket: bucket }));
       } catch (err) {
-        throw unavailable('head bucket', err);
+        throw failure('head bucket', err);
       }
     },
   };

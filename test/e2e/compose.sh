@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Container tests: the real compose stack (3 replicas behind nginx, SeaweedFS-compatible S3),
-# built from this checkout and checked from the outside. Needs Docker with Compose v2 (here: the
+# built from this checkout and checked from the outside. The replicas reach S3 through a
+# watching proxy (test/e2e/compose.s3-proxy.yml), so S3 faults can be made and counted. Needs Docker with Compose v2 (here: the
 # container sandbox) and `npm ci` done (the load generator uses sharp and tsx).
 #   test/e2e/compose.sh           # prints PASS/FAIL per check and "N passed, M failed"; exit 1 on any failure
 #   E2E_IMAGE=registry/image-resizer:<sha> test/e2e/compose.sh   # test a pushed image instead of building
@@ -12,7 +13,9 @@ PORT=${E2E_PORT:-18080}
 URL="http://127.0.0.1:$PORT"
 ROUNDS=${E2E_FAULT_ROUNDS:-3}
 export NGINX_PORT=$PORT GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
-compose() { docker compose -p "$PROJECT" "$@"; }
+# Every `docker compose` below, subshells included, works on this project and these files.
+export COMPOSE_PROJECT_NAME=$PROJECT COMPOSE_FILE=docker-compose.yml:test/e2e/compose.s3-proxy.yml
+compose() { docker compose "$@"; }
 if [ -n "${E2E_IMAGE:-}" ]; then
   export APP_IMAGE=$E2E_IMAGE
   UP_SOURCE=(--no-build)
@@ -69,10 +72,10 @@ check "the variant exists in the compose S3 with its content type" \
 check "X-Request-ID is passed through and returned" \
   bash -c "curl -s -D - -o /dev/null -H 'X-Request-ID: e2e-id-42' $URL/healthz | grep -qi '^X-Request-ID: e2e-id-42'"
 check "nginx and the app log the same request id" \
-  bash -c "compose() { docker compose -p $PROJECT \"\$@\"; }; compose logs nginx | grep -q '\"request_id\":\"e2e-first-upload\"' && compose logs app | grep -q '\"id\":\"e2e-first-upload\"'"
+  bash -c "docker compose logs nginx | grep -q '\"request_id\":\"e2e-first-upload\"' && docker compose logs app | grep -q '\"id\":\"e2e-first-upload\"'"
 
 check "admin process: ensure-bucket runs from the same image and config" \
-  bash -c "docker compose -p $PROJECT run --rm -T app node dist/admin/ensure-bucket.js | grep -q '\"bucket\":\"images\"'"
+  bash -c "docker compose run --rm -T app node dist/admin/ensure-bucket.js | grep -q '\"bucket\":\"images\"'"
 
 echo "=== requests spread across all replicas"
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -91,6 +94,89 @@ done
 for path in /metrics /METRICS /Metrics/ /%6detrics '/metrics?x=1' //metrics; do
   check "$path is not reachable from outside" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL$path")" = 404
 done
+
+echo "=== overload through nginx: 40 slow jobs at once, more than 3 x (4 slots + 8 queued) can hold"
+# Defaults everywhere, as a new user runs it. Rate limiting would answer 429 past 40 at once
+# (limit_req burst): the storm stays inside it, so overload is the app's to handle.
+sleep 3 # the rate limiter's bucket refills
+storm_since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+npx tsx test/e2e/storm.ts "$URL" 40 >/tmp/e2e-storm.json
+code=$?
+echo "info: storm: $(cat /tmp/e2e-storm.json)"
+check "storm: only 200, JSON 503 SERVER_BUSY with Retry-After or JSON 504; small requests answered within 2 s; the next request succeeds" test "$code" = 0
+nolive=$(compose logs --no-log-prefix --since "$storm_since" nginx 2>&1 | grep -c 'no live upstreams' || true)
+check "storm: nginx never ran out of live upstreams (saw $nolive)" test "$nolive" = 0
+resent=$(compose logs --no-log-prefix --since "$storm_since" nginx 2>/dev/null | grep -c '"upstream_status":"[^"]*,' || true)
+check "storm: nginx resent no request to another replica (saw $resent)" test "$resent" = 0
+
+echo "=== S3 stopped under load, then back: JSON 503s, readiness, recovery without a restart"
+started_at() { for c in $(apps); do docker inspect -f '{{.State.StartedAt}}' "$c"; done | sort | tr '\n' ' '; }
+apps_started=$(started_at)
+compose stop s3 >/dev/null 2>&1
+npx tsx test/e2e/answers.ts "$URL" 12 4 503:STORAGE_UNAVAILABLE >/tmp/e2e-s3-down.json
+code=$?
+echo "info: S3 down: $(cat /tmp/e2e-s3-down.json)"
+check "S3 down: every upload answered JSON 503 STORAGE_UNAVAILABLE with Retry-After" \
+  bash -c "test $code = 0 && grep -q '\"503 STORAGE_UNAVAILABLE\":12' /tmp/e2e-s3-down.json"
+sleep 3 # readiness is cached for 2 s
+ready=$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")
+check "S3 down: /readyz answers 503 (got $ready)" test "$ready" = 503
+compose start s3 >/dev/null 2>&1
+recovered=fail
+for _ in $(seq 1 30); do
+  if [ "$(upload test/fixtures/hostile/valid.jpg "e2e-after-s3-$RANDOM")" = 201 ]; then recovered=ok; break; fi
+  sleep 1
+done
+check "S3 back: uploads succeed again" test "$recovered" = ok
+sleep 3
+check "S3 back: /readyz answers 200" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200
+check "S3 back: no replica was restarted" test "$(started_at)" = "$apps_started"
+
+echo "=== S3 refusing writes: retries bounded by S3_MAX_ATTEMPTS (3) per variant, across the stack"
+proxy=$(compose ps -q s3-proxy)
+puts_since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+docker exec "$proxy" touch /tmp/fail-puts
+npx tsx test/e2e/answers.ts "$URL" 8 4 503:STORAGE_UNAVAILABLE >/tmp/e2e-s3-puts.json
+code=$?
+docker exec "$proxy" rm -f /tmp/fail-puts
+echo "info: S3 refusing writes: $(cat /tmp/e2e-s3-puts.json)"
+check "S3 refusing writes: every upload answered JSON 503 STORAGE_UNAVAILABLE with Retry-After" \
+  bash -c "test $code = 0 && grep -q '\"503 STORAGE_UNAVAILABLE\":8' /tmp/e2e-s3-puts.json"
+compose logs --no-log-prefix --since "$puts_since" s3-proxy 2>/dev/null | grep '^{"method":"PUT"' >/tmp/e2e-puts.log
+per_key=$(node -e 'const n={};for(const l of require("fs").readFileSync("/tmp/e2e-puts.log","utf8").split("\n").filter(Boolean)){const u=JSON.parse(l).uri;n[u]=(n[u]||0)+1}const v=Object.values(n);console.log(v.length, Math.max(0,...v), v.reduce((a,b)=>a+b,0))')
+read -r keys max_per_key total <<<"$per_key"
+echo "info: S3 saw $total PUT attempts for $keys keys (8 uploads x 2 variants), at most $max_per_key per key"
+check "S3 refusing writes: every variant was tried (saw $keys keys of 16)" test "$keys" = 16
+check "S3 refusing writes: at most 3 PUT attempts per variant (saw $max_per_key)" test "$max_per_key" -le 3
+
+echo "=== nginx's own errors: JSON in the service's shape, with its request id"
+edge() { # edge <expected status> <expected code> <curl args...>: status, JSON code, request id
+  local want_status=$1 want_code=$2
+  shift 2
+  local got
+  got=$(curl -s -o /tmp/e2e-edge -D /tmp/e2e-edge-headers -w '%{http_code}' "$@")
+  local id
+  id=$(grep -i '^X-Request-ID:' /tmp/e2e-edge-headers | tr -d '\r' | awk '{print $2}')
+  node -e 'const [s,ws,wc,id]=process.argv.slice(1);const b=JSON.parse(require("fs").readFileSync("/tmp/e2e-edge","utf8"));process.exit(s===ws&&b.error.code===wc&&b.error.requestId===id&&id?0:1)' \
+    "$got" "$want_status" "$want_code" "$id" 2>/dev/null
+}
+head -c 28000000 /dev/zero >/tmp/e2e-28mb
+check "413 from nginx (body over client_max_body_size) is JSON PAYLOAD_TOO_LARGE" \
+  edge 413 PAYLOAD_TOO_LARGE -H 'Content-Type: image/jpeg' --data-binary @/tmp/e2e-28mb "$URL/v1/images"
+check "400 from nginx (headers too large) is JSON MALFORMED_REQUEST" \
+  edge 400 MALFORMED_REQUEST -H "X-Padding: $(head -c 12000 /dev/zero | tr '\0' a)" "$URL/healthz"
+check "404 from nginx (/metrics hidden) is JSON NOT_FOUND" edge 404 NOT_FOUND "$URL/metrics"
+check "429 from nginx (rate limit) is JSON RATE_LIMITED with Retry-After" node -e '
+  const url = process.argv[1];
+  Promise.all(Array.from({ length: 80 }, () => fetch(url).then(async (r) => [r.status, r.headers.get("retry-after"), r.headers.get("x-request-id"), await r.text()])))
+    .then((all) => {
+      const limited = all.filter(([s]) => s === 429);
+      const good = limited.filter(([, ra, id, body]) => ra && JSON.parse(body).error.code === "RATE_LIMITED" && JSON.parse(body).error.requestId === id);
+      console.log(`info: ${limited.length} of 80 rate limited`);
+      process.exit(limited.length > 0 && good.length === limited.length ? 0 : 1);
+    }, () => process.exit(1));' "$URL/healthz"
+sleep 3 # let the rate limiter's bucket refill
 
 echo "=== faults under load: 80 uploads at concurrency 4; one replica SIGKILLed, another stopped"
 for round in $(seq 1 "$ROUNDS"); do
@@ -133,6 +219,12 @@ docker stop "$victim" >/dev/null
 ms=$((($(date +%s%N) - start) / 1000000))
 check "docker stop of an idle replica took ${ms} ms (< 3000)" test "$ms" -lt 3000
 check "it exited 0 (graceful)" test "$(docker inspect -f '{{.State.ExitCode}}' "$victim")" = 0
+
+echo "=== no replica reachable: nginx answers JSON 502 BAD_GATEWAY with Retry-After"
+compose stop app >/dev/null 2>&1
+sleep 3 # DNS (valid=2s) drops the stopped replicas
+check "502 from nginx (no replica) is JSON BAD_GATEWAY" edge 502 BAD_GATEWAY "$URL/healthz"
+check "502 from nginx carries Retry-After" grep -qi '^Retry-After:' /tmp/e2e-edge-headers
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -13,6 +13,10 @@ afterAll(async () => {
   await s3.stop();
 });
 
+// A job that holds its slot for seconds: a 1600 px AVIF from 12 MP at libvips' default effort
+// (~4.5 s of one core here), longer than these tests' deadlines.
+const HOG = { AVIF_EFFORT: '4' };
+
 interface Outcome {
   status: number;
   ms: number;
@@ -99,13 +103,17 @@ describe('overload', () => {
     }
   });
 
-  it('504 PROCESSING_TIMEOUT when the work outlasts JOB_TIMEOUT_MS, and the service recovers', async () => {
-    const built = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '1', JOB_TIMEOUT_MS: '1000' });
+  it('504 PROCESSING_TIMEOUT when the work outlasts REQUEST_DEADLINE_MS, and the service recovers', async () => {
+    const built = buildTestApp(s3, {
+      ...HOG,
+      MAX_CONCURRENT_JOBS: '1',
+      REQUEST_DEADLINE_MS: '1000',
+    });
     const server = await listen(built);
     try {
-      // A 1600 px AVIF from 12 MP takes ~4 s here. The encoder cannot be interrupted (libvips'
-      // timeout only acts between pixel regions), so the client gets its 504 on time while the
-      // slot stays taken until the encoder is done: the CPU bound holds.
+      // The encoder cannot be interrupted (libvips' timeout only acts between pixel regions), so
+      // the client gets its 504 on time while the slot stays taken until the encoder is done:
+      // the CPU bound holds.
       const slow = await upload(
         server.url,
         images.withComment(photo12mp, `slow ${Date.now()}`),
@@ -123,11 +131,13 @@ describe('overload', () => {
     }
   });
 
-  it('503 SERVER_BUSY when no slot frees up within JOB_TIMEOUT_MS', async () => {
+  it('503 SERVER_BUSY when no slot frees up within MAX_QUEUE_WAIT_MS', async () => {
     const built = buildTestApp(s3, {
+      ...HOG,
       MAX_CONCURRENT_JOBS: '1',
       MAX_QUEUED_JOBS: '2',
-      JOB_TIMEOUT_MS: '1500',
+      MAX_QUEUE_WAIT_MS: '300',
+      REQUEST_DEADLINE_MS: '1500',
     });
     const server = await listen(built);
     try {
@@ -140,6 +150,8 @@ describe('overload', () => {
       expect(await until(() => built.limiter.stats().running === 1, 10_000)).toBe(true);
       const second = await upload(server.url, await images.jpeg(200, 100), 'widths=50');
       expect([second.status, second.code, second.retryAfter]).toEqual([503, 'SERVER_BUSY', '1']);
+      // Shed after its wait in line, not at its deadline.
+      expect(second.ms).toBeLessThan(1200);
       expect((await first).status).toBe(504);
       await until(() => built.limiter.stats().running === 0, 20_000);
     } finally {
@@ -148,7 +160,12 @@ describe('overload', () => {
   });
 
   it('drops a queued job whose client went away: its image is never processed', async () => {
-    const built = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '1', JOB_TIMEOUT_MS: '20000' });
+    const built = buildTestApp(s3, {
+      ...HOG,
+      MAX_CONCURRENT_JOBS: '1',
+      REQUEST_DEADLINE_MS: '20000',
+      MAX_QUEUE_WAIT_MS: '20000',
+    });
     const server = await listen(built);
     try {
       const first = upload(
@@ -173,6 +190,39 @@ describe('overload', () => {
       expect(metrics).toMatch(/image_processing_duration_seconds_count\{format="avif"\} 1\b/);
       expect(metrics).not.toMatch(/image_processing_duration_seconds_count\{format="jpeg"\}/);
       expect(metrics).toContain('http_requests_rejected_total{code="CLIENT_CLOSED_REQUEST"} 1');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('one deadline per request: time spent waiting for upload memory counts against it', async () => {
+    const hog = images.withComment(photo12mp, `memory hog ${Date.now()}`);
+    const budget = hog.length + 1000;
+    // Room for one upload's body and one slot; waits in line may use the whole deadline.
+    const built = buildTestApp(s3, {
+      ...HOG,
+      MAX_CONCURRENT_JOBS: '1',
+      MAX_UPLOAD_BYTES: String(budget),
+      MAX_UPLOAD_MEMORY_BYTES: String(budget),
+      REQUEST_DEADLINE_MS: '2000',
+      MAX_QUEUE_WAIT_MS: '2000',
+    });
+    const server = await listen(built);
+    try {
+      const first = upload(server.url, hog, 'widths=1600&format=avif');
+      expect(await until(() => built.limiter.stats().running === 1, 10_000)).toBe(true);
+      // Waits for the memory the hog holds until the hog's 504, then for the slot or its own
+      // slow work: whichever stage its deadline finds it in answers (503 waiting, 504 working),
+      // by the deadline. Before, each wait and the work started a timer of its own.
+      const second = await upload(
+        server.url,
+        images.withComment(photo12mp, `second ${Date.now()}`),
+        'widths=1600&format=avif',
+      );
+      expect([503, 504]).toContain(second.status);
+      expect(second.ms).toBeLessThan(2000 + 500);
+      expect((await first).status).toBe(504);
+      expect(await until(() => built.limiter.stats().running === 0, 20_000)).toBe(true);
     } finally {
       await server.close();
     }

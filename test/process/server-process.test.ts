@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import * as images from '../support/images';
 import { startS3, type TestS3 } from '../support/s3-server';
 import { startServerProcess } from '../support/server-process';
 
@@ -42,6 +44,35 @@ describe('the server process', () => {
         const lines = run.output().stdout.trim().split('\n');
         for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
         expect(lines.at(-1)).toContain('shutdown complete');
+      } finally {
+        run.child.kill('SIGKILL');
+      }
+    });
+    // Linux: the threads of libuv's pool are named libuv-worker.
+    const libuvThreads = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).filter(
+        (task) => readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim() === 'libuv-worker',
+      ).length;
+
+    it("sizes libuv's thread pool from the config (sharp must not have started it first)", async () => {
+      const run = startServerProcess({
+        ...s3.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MAX_CONCURRENT_JOBS: '3',
+        SHUTDOWN_DRAIN_MS: '0',
+      });
+      try {
+        const url = await run.waitForListening();
+        const res = await fetch(`${url}/v1/resize?widths=16`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'image/jpeg' },
+          body: await images.jpeg(64, 48),
+        });
+        expect(res.status).toBe(200);
+        // MAX_CONCURRENT_JOBS + 4, not libuv's default 4: with 4, the running jobs would hold
+        // every thread and header probes, DNS and log writes would wait behind them.
+        expect(libuvThreads(run.child.pid ?? 0)).toBe(7);
       } finally {
         run.child.kill('SIGKILL');
       }

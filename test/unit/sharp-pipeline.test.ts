@@ -8,6 +8,7 @@ const pipeline = createSharpPipeline({
   maxInputPixels: 50_000_000,
   threadsPerImage: 1,
   mozjpeg: false,
+  avifEffort: 3,
 });
 const v = (over: Partial<ResolvedVariant>): ResolvedVariant => ({
   fit: 'inside',
@@ -60,6 +61,7 @@ describe('sharp pipeline: probe', () => {
       maxInputPixels: 10_000,
       threadsPerImage: 1,
       mozjpeg: false,
+      avifEffort: 3,
     });
     const err = await rejection(small.probe(await images.png(200, 100)));
     expect(err).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
@@ -203,12 +205,29 @@ describe('sharp pipeline: render', () => {
       maxInputPixels: 50_000_000,
       threadsPerImage: 1,
       mozjpeg: true,
+      avifEffort: 3,
     });
     const [plain] = await pipeline.render(input, [v({ width: 400 })]);
     const [small] = await mozjpeg.render(input, [v({ width: 400 })]);
     expect((await sharp(plain!.data).metadata()).isProgressive).toBe(true);
     expect((await sharp(small!.data).metadata()).isProgressive).toBe(true);
     expect(small!.data.length).toBeLessThan(plain!.data.length);
+  });
+
+  it('encodes AVIF at AVIF_EFFORT: more effort, smaller files', async () => {
+    const input = await images.jpeg(800, 600);
+    const withEffort = (avifEffort: number) =>
+      createSharpPipeline({
+        maxInputPixels: 50_000_000,
+        threadsPerImage: 1,
+        mozjpeg: false,
+        avifEffort,
+      });
+    const avif = v({ width: 400, format: 'avif' });
+    const [fast] = await withEffort(0).render(input, [avif]);
+    const [careful] = await withEffort(4).render(input, [avif]);
+    expect((await sharp(careful!.data).metadata()).format).toBe('heif');
+    expect(careful!.data.length).toBeLessThan(fast!.data.length);
   });
 
   it('handles a 1x1 image', async () => {
@@ -224,5 +243,47 @@ describe('sharp pipeline: render', () => {
       pipeline.render(whole.subarray(0, whole.length / 2), [v({ width: 100 })]),
     );
     expect(err).toMatchObject({ status: 422, code: 'UNREADABLE_IMAGE' });
+  });
+
+  // libvips then also reports the PNG writer failing ("vips2png: unable to write to target"),
+  // after the decoder's error: the input is still to blame.
+  it.each(['png', 'webp', 'avif'] as const)(
+    'refuses a truncated JPEG with 422 UNREADABLE_IMAGE when encoding %s too',
+    async (format) => {
+      const whole = await images.jpeg(600, 400);
+      const err = await rejection(
+        pipeline.render(whole.subarray(0, whole.length / 2), [v({ width: 100, format })]),
+      );
+      expect(err).toMatchObject({ status: 422, code: 'UNREADABLE_IMAGE' });
+    },
+  );
+});
+
+describe('sharp pipeline: encoder failures are ours, not the client', () => {
+  // A real libvips encoder failure: the prebuilt libheif has no HEVC encoder, so heifsave
+  // fails inside libvips when the pipeline runs ("heifsave: Unsupported compression").
+  const broken = createSharpPipeline(
+    { maxInputPixels: 50_000_000, threadsPerImage: 1, mozjpeg: false, avifEffort: 3 },
+    { avif: (img) => img.heif({ compression: 'hevc' }) },
+  );
+
+  it('reports a failing encoder as 500 INTERNAL_ERROR with the libvips error as cause', async () => {
+    const err = await rejection(
+      broken.render(await images.jpeg(400, 300), [v({ width: 100, format: 'avif' })]),
+    );
+    expect(err).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
+    expect(err.message).not.toMatch(/libvips|heif/i);
+    expect(err.cause).toBeInstanceOf(Error);
+    expect((err.cause as Error).message).toMatch(/^heifsave: /);
+  });
+
+  it('does so from the shared decode too', async () => {
+    const input = await images.jpeg(1200, 800);
+    const err = await rejection(
+      broken.render(input, [v({ width: 100 }), v({ width: 300, format: 'avif' })], {
+        source: await broken.probe(input),
+      }),
+    );
+    expect(err).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
   });
 });

@@ -27,6 +27,31 @@ describe('sniffFormat (magic bytes, never the client label)', () => {
     expect(sniffFormat(Buffer.from(text))).toEqual({ accepted: false, detected });
   });
 
+  describe('text after a byte order mark', () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+    const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16();
+
+    it.each([
+      ['UTF-8', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(svg)])],
+      [
+        'UTF-8, with an XML declaration',
+        Buffer.concat([
+          Buffer.from([0xef, 0xbb, 0xbf]),
+          Buffer.from(`<?xml version="1.0"?>${svg}`),
+        ]),
+      ],
+      ['UTF-16 LE', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(svg, 'utf16le')])],
+      ['UTF-16 BE', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(svg)])],
+    ])('recognises an SVG in %s', (_encoding, bytes) => {
+      expect(sniffFormat(bytes)).toEqual({ accepted: false, detected: 'svg' });
+    });
+
+    it('recognises other text the same way', () => {
+      const html = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<!DOCTYPE html>')]);
+      expect(sniffFormat(html)).toEqual({ accepted: false, detected: 'html' });
+    });
+  });
+
   it('refuses HEIC (HEVC), which the decoder cannot read', () => {
     const heic = Buffer.concat([
       Buffer.from([0, 0, 0, 24]),

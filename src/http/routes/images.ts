@@ -5,7 +5,8 @@ import type { VariantRequest } from '../../domain/variant-set';
 import type { ImageService } from '../../service/image-service';
 import type { UploadMemory } from '../../service/upload-memory';
 import { bodyKind, readUpload, type UploadLimits } from '../read-upload';
-import { requestSignal } from '../request-lifecycle';
+import { requestScope } from '../request-lifecycle';
+import { ROUTES } from '../route-label';
 
 export interface ImageRoutesDeps {
   service: ImageService;
@@ -48,14 +49,15 @@ function parse(
 async function receive(req: Request, res: Response, deps: ImageRoutesDeps, single: boolean) {
   const kind = bodyKind(req);
   const early = kind === 'raw' ? parse(req, {}, deps.params, single) : undefined;
+  const scope = requestScope(res);
   const release = await deps.uploadMemory.reserve(
     bytesToReserve(req, deps.limits.maxUploadBytes),
-    requestSignal(res),
+    scope,
   );
   // Held until the answer is sent: the body is referenced until then.
   res.once('close', release);
   // /v1/images addresses its objects by the upload's sha256; /v1/resize never needs it.
-  const { upload, fields } = await readUpload(req, res, kind, deps.limits, !single);
+  const { upload, fields } = await readUpload(req, res, kind, deps.limits, !single, scope);
   return { upload, requests: early ?? parse(req, fields, deps.params, single) };
 }
 
@@ -63,15 +65,15 @@ export function imageRoutes(deps: ImageRoutesDeps): Router {
   const { service } = deps;
   const router = Router();
 
-  router.post('/v1/images', async (req, res) => {
+  router.post(ROUTES.images, async (req, res) => {
     const { upload, requests } = await receive(req, res, deps, false);
-    const result = await service.storeVariants(upload, requests, requestSignal(res));
+    const result = await service.storeVariants(upload, requests, requestScope(res));
     res.status(result.deduplicated ? 200 : 201).json(result);
   });
 
-  router.post('/v1/resize', async (req, res) => {
+  router.post(ROUTES.resize, async (req, res) => {
     const { upload, requests } = await receive(req, res, deps, true);
-    const out = await service.renderOne(upload, requests[0] as VariantRequest, requestSignal(res));
+    const out = await service.renderOne(upload, requests[0] as VariantRequest, requestScope(res));
     res
       .status(200)
       .set({

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/config';
+import { errorCodes } from '../../src/errors/app-error';
+
+// The promises nginx and the app keep only together, checked on the files that configure them:
+// the template nginx renders, the compose file that sets its variables, and every deploy's app
+// config. The container tests prove the same against the running stack.
+
+const root = path.join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const template = read('nginx/templates/default.conf.template');
+const compose = read('docker-compose.yml');
+const host = { cpus: 2, readFile: () => '' };
+
+const parseEnvFile = (text: string) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => /^[A-Z0-9_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+/** nginx time ("35s", "1m", "500ms") in ms. */
+function nginxMs(value: string): number {
+  const m = /^(\d+)(ms|s|m)?$/.exec(value);
+  if (!m) throw new Error(`not an nginx time: ${value}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'];
+}
+
+const MARGIN_MS = 5000;
+
+describe('nginx and the app: timeouts', () => {
+  const proxyTimeout = /NGINX_PROXY_TIMEOUT: (\S+)/.exec(compose)?.[1];
+
+  it('nginx waits for a replica with the one NGINX_PROXY_TIMEOUT, for sending and reading', () => {
+    expect(proxyTimeout).toBeDefined();
+    expect(template).toMatch(/^\s*proxy_send_timeout \$\{NGINX_PROXY_TIMEOUT\};/m);
+    expect(template).toMatch(/^\s*proxy_read_timeout \$\{NGINX_PROXY_TIMEOUT\};/m);
+  });
+
+  it.each(['deploy/app.env', 'deploy/staging/app.env', 'deploy/production/app.env'])(
+    '%s: the app answers (REQUEST_DEADLINE_MS) at least 5 s before nginx gives up',
+    (file) => {
+      const config = loadConfig(parseEnvFile(read(file)), host);
+      expect(nginxMs(proxyTimeout ?? '')).toBeGreaterThanOrEqual(
+        config.jobs.requestDeadlineMs + MARGIN_MS,
+      );
+      expect(config.jobs.maxQueueWaitMs).toBeLessThanOrEqual(config.jobs.requestDeadlineMs);
+    },
+  );
+
+  it('the default deadline keeps the invariant too', () => {
+    const config = loadConfig({}, host);
+    expect(nginxMs(proxyTimeout ?? '')).toBeGreaterThanOrEqual(
+      config.jobs.requestDeadlineMs + MARGIN_MS,
+    );
+  });
+});
+
+describe('nginx and the app: shedding and retries', () => {
+  const directive = (name: string) =>
+    new RegExp(`^\\s*${name} ([^;]+);`, 'm').exec(template)?.[1]?.split(/\s+/) ?? [];
+
+  it('an answer from a replica, a 503 included, is never a failure nor resent elsewhere', () => {
+    const nextUpstream = directive('proxy_next_upstream');
+    expect(nextUpstream).toEqual(['error', 'timeout', 'non_idempotent']);
+    expect(template).not.toMatch(/proxy_intercept_errors on/);
+  });
+
+  it('a failed replica rests briefly, and a request is tried on at most 3 replicas', () => {
+    expect(template).toMatch(/server app:3000 resolve max_fails=1 fail_timeout=5s;/);
+    expect(directive('proxy_next_upstream_tries')).toEqual(['3']);
+  });
+});
+
+describe("nginx's own errors: the service's JSON shape and error table", () => {
+  const bodies = [...template.matchAll(/^\s*return (\d{3}) '(\{.*\})\\n';$/gm)].map((m) => ({
+    status: Number(m[1]),
+    body: JSON.parse(
+      (m[2] ?? '').replace(/\$req_id/g, 'id-1').replace(/\$\{NGINX_CLIENT_MAX_BODY_SIZE\}/g, '26m'),
+    ) as { error: { code: string; message: string; requestId: string } },
+  }));
+  const errorPages = [...template.matchAll(/^\s*error_page ([\d ]+?) (?:=(\d{3}) )?@(\w+);$/gm)];
+
+  it('answers every status nginx can produce itself', () => {
+    const handled = errorPages.flatMap((m) => (m[1] ?? '').split(' ').map(Number));
+    for (const status of [400, 404, 408, 413, 414, 429, 494, 500, 502, 503, 504]) {
+      expect(handled).toContain(status);
+    }
+  });
+
+  it('every body is JSON with a code from the error table, its status, and the request id', () => {
+    expect(bodies.length).toBeGreaterThanOrEqual(8);
+    for (const { status, body } of bodies) {
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(Object.keys(body.error)).toEqual(['code', 'message', 'requestId']);
+      expect(errorCodes[body.error.code as keyof typeof errorCodes]).toBe(status);
+      expect(body.error.requestId).toBe('id-1');
+    }
+  });
+
+  it('every error_page leads to a location that answers with its own status', () => {
+    for (const [, , changedTo, name] of errorPages) {
+      const location = new RegExp(`location @${name} \\{([^}]*)\\}`).exec(template)?.[1];
+      expect(location).toBeDefined();
+      expect(location).toMatch(/default_type application\/json;/);
+      expect(location).toMatch(/add_header X-Request-ID \$req_id always;/);
+      if (changedTo) expect(location).toContain(`return ${changedTo} `);
+    }
+  });
+
+  it('429 and 502 tell the client when to retry', () => {
+    for (const name of ['rate_limited', 'bad_gateway']) {
+      const location = new RegExp(`location @${name} \\{([^}]*)\\}`).exec(template)?.[1];
+      expect(location).toMatch(/add_header Retry-After \d+ always;/);
+    }
+  });
+});
