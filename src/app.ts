@@ -6,15 +6,14 @@ import type { ParamContext } from './domain/parse-params';
 import { requireApiKey } from './http/auth';
 import { errorHandler, notFound } from './http/error-handler';
 import { httpMetrics } from './http/metrics-middleware';
-import type { UploadLimits } from './http/read-upload';
-import { admitAndTrack, closeConnectionsWhen } from './http/request-lifecycle';
+import type { UploadLimits } from './http/read-multipart';
+import { admit, closeConnectionsWhile } from './http/admission';
 import { requestLogging } from './http/request-logging';
 import { healthRoutes } from './http/routes/health';
 import { imageRoutes } from './http/routes/images';
 import type { Metrics } from './observability/metrics';
+import type { Capacity } from './capacity/capacity';
 import type { ImageService } from './service/image-service';
-import type { JobLimiter } from './service/job-limiter';
-import type { UploadMemory } from './service/upload-memory';
 import type { Readiness } from './service/readiness';
 
 export interface AppDeps {
@@ -22,8 +21,7 @@ export interface AppDeps {
   registry: Registry;
   metrics: Metrics;
   service: ImageService;
-  limiter: JobLimiter;
-  uploadMemory: UploadMemory;
+  capacity: Capacity;
   readiness: Readiness;
   buildInfo: BuildInfo;
   params: ParamContext;
@@ -32,7 +30,8 @@ export interface AppDeps {
   apiKeys: readonly string[];
   /** REQUEST_DEADLINE_MS: fixed at admission, bounds everything the request does. */
   requestDeadlineMs: number;
-  isShuttingDown: () => boolean;
+  /** True once SIGTERM came: responses then close their connections. */
+  draining: () => boolean;
 }
 
 /** Builds the HTTP app from its dependencies. Never listens and never reads the environment. */
@@ -42,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('etag'); // JSON answers are per request; image ETags are set explicitly
   app.use(httpMetrics(deps.metrics));
   app.use(requestLogging(deps.logger));
-  app.use(closeConnectionsWhen(deps.isShuttingDown));
+  app.use(closeConnectionsWhile(deps.draining));
   app.use((_req, res, next) => {
     res.set({
       'X-Content-Type-Options': 'nosniff',
@@ -56,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   // Order matters: refuse unauthenticated requests, then overload, before reading any body.
   if (deps.apiKeys.length > 0) app.use('/v1', requireApiKey(deps.apiKeys));
-  app.use('/v1', admitAndTrack(deps.limiter, deps.requestDeadlineMs));
+  app.use('/v1', admit(deps.capacity, deps.requestDeadlineMs));
   app.use(imageRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.metrics));

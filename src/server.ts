@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { readBuildInfo } from './build-info';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { gracefulShutdown } from './lifecycle/graceful-shutdown';
+import { gracefulShutdown } from './shutdown/graceful-shutdown';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './observability/logger';
 // Nothing imported above may load sharp (see the thread pool below): only types from the rest.
@@ -50,7 +50,7 @@ export async function main(
   const { wire } = await import('./wiring.js');
   const buildInfo = readBuildInfo();
   const logger = createLogger({ level: config.logLevel, ...buildInfo });
-  const { app, s3, lifecycle } = wire(config, logger, buildInfo);
+  const { app, s3, draining } = wire(config, logger, { buildInfo });
   // No state lives in the process, so after a bug the safe move is to log and exit non-zero
   // and let the orchestrator start a clean replica.
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
@@ -72,7 +72,7 @@ export async function main(
   const shutdown = gracefulShutdown({
     server,
     logger,
-    lifecycle,
+    draining,
     drainMs: http.shutdownDrainMs,
     timeoutMs: http.shutdownTimeoutMs,
     afterClose: async () => {

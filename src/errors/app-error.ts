@@ -59,13 +59,15 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
-
 // The errors raised in more than one place, built here so their wording and headers agree.
 
 /** Shed: nothing was done, so retrying (after Retry-After) is always safe. */
 export const busy = (message: string) =>
   new AppError('SERVER_BUSY', message, { headers: { 'Retry-After': '1' } });
+
+// The error handler closes the connection, so the excess is never read.
+export const tooLarge = (limit: number) =>
+  new AppError('PAYLOAD_TOO_LARGE', `the upload is larger than ${limit} bytes`);
 
 export const processingTimedOut = () =>
   new AppError('PROCESSING_TIMEOUT', "processing did not finish within the request's deadline");

@@ -1,10 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, isAppError } from '../errors/app-error';
+import { AppError } from '../errors/app-error';
 import type { Metrics } from '../observability/metrics';
-import { lingerBeforeClose } from './lingering-close';
+import { lingerBeforeClose } from './node-internals';
 
 function toAppError(err: unknown): AppError {
-  if (isAppError(err)) return err;
+  if (err instanceof AppError) return err;
   // Errors raised by Express itself for malformed requests (bad URL encoding and the like).
   const status = (err as { status?: unknown } | null)?.status;
   if (status === 400) return new AppError('MALFORMED_REQUEST', 'malformed request', { cause: err });

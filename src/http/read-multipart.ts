@@ -1,9 +1,22 @@
 import type { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
-import { AppError } from '../errors/app-error';
-import { HashingCollector, type CollectorOptions } from './hashing-collector';
-import { FILE_FIELD, tooLarge, type ReceivedUpload, type UploadLimits } from './upload-limits';
+import { AppError, tooLarge } from '../errors/app-error';
 import type { Upload } from '../service/image-service';
+import { HashingCollector, type CollectorOptions } from './hashing-collector';
+
+export interface UploadLimits {
+  maxUploadBytes: number;
+  /** The whole body must arrive within this time (slow clients must not hold a slot). */
+  requestTimeoutMs: number;
+}
+
+export interface ReceivedUpload {
+  upload: Upload;
+  /** Multipart text fields (parameters); empty for a raw body. */
+  fields: Record<string, unknown>;
+}
+
+export const FILE_FIELD = 'image';
 
 /** What our storage engine adds to multer's file object. */
 type StoredFile = { upload?: Upload };
@@ -78,7 +91,7 @@ export function readMultipart(
   req: Request,
   res: Response,
   limits: UploadLimits,
-  hash: boolean,
+  hashWhileReceiving: boolean,
 ): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
   const declared = Number(req.headers['content-length']);
@@ -87,7 +100,7 @@ export function readMultipart(
   // too many) costs less than collecting chunks and joining them, which holds the file twice.
   const collectorOptions = {
     expectedSize: Number.isFinite(declared) ? Math.min(declared, limit) : undefined,
-    hashWhileReceiving: hash,
+    hashWhileReceiving,
   };
   return new Promise((resolve, reject) => {
     const parse = multer({

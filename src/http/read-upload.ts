@@ -1,13 +1,19 @@
 import type { Request, Response } from 'express';
-import { AppError } from '../errors/app-error';
-import { remainingMs, type RequestScope } from '../service/request-scope';
+import { remainingMs, type RequestScope } from '../capacity/request-scope';
+import { AppError, tooLarge } from '../errors/app-error';
 import { HashingCollector } from './hashing-collector';
-import { readMultipart } from './read-multipart';
-import { FILE_FIELD, tooLarge, type ReceivedUpload, type UploadLimits } from './upload-limits';
+import {
+  FILE_FIELD,
+  readMultipart,
+  type ReceivedUpload,
+  type UploadLimits,
+} from './read-multipart';
 
-export type { ReceivedUpload, UploadLimits } from './upload-limits';
-
-function readRaw(req: Request, limits: UploadLimits, hash: boolean): Promise<ReceivedUpload> {
+function readRaw(
+  req: Request,
+  limits: UploadLimits,
+  hashWhileReceiving: boolean,
+): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
   const declared = Number(req.headers['content-length']);
   // Refuse on the declared size before reading a byte; chunked bodies are counted as they come.
@@ -15,7 +21,7 @@ function readRaw(req: Request, limits: UploadLimits, hash: boolean): Promise<Rec
   return new Promise((resolve, reject) => {
     const collector = new HashingCollector({
       expectedSize: Number.isFinite(declared) ? declared : undefined,
-      hashWhileReceiving: hash,
+      hashWhileReceiving,
     });
     const onData = (chunk: Buffer) => {
       if (collector.size + chunk.length > limit) {
@@ -59,22 +65,31 @@ export function bodyKind(req: Request): BodyKind {
   );
 }
 
+export interface ReadOptions {
+  kind: BodyKind;
+  limits: UploadLimits;
+  /**
+   * Compute the sha256 while the bytes arrive (a content-addressed upload needs it; otherwise
+   * it is computed only if asked for).
+   */
+  hashWhileReceiving: boolean;
+  scope: RequestScope;
+}
+
 /**
  * Reads the body within `requestTimeoutMs` and before the request's deadline; a client trickling
  * bytes gets 408 and is cut off. (Node's own requestTimeout is the backstop and answers with a
- * bare 408.) `hash`: compute the sha256 while receiving (the upload's sha256 is otherwise
- * computed when first read).
+ * bare 408.)
  */
 export function readUpload(
   req: Request,
   res: Response,
-  kind: BodyKind,
-  limits: UploadLimits,
-  hash: boolean,
-  scope: RequestScope,
+  { kind, limits, hashWhileReceiving, scope }: ReadOptions,
 ): Promise<ReceivedUpload> {
   const reading =
-    kind === 'multipart' ? readMultipart(req, res, limits, hash) : readRaw(req, limits, hash);
+    kind === 'multipart'
+      ? readMultipart(req, res, limits, hashWhileReceiving)
+      : readRaw(req, limits, hashWhileReceiving);
   const timeoutMs = Math.min(limits.requestTimeoutMs, remainingMs(scope));
   let timer: NodeJS.Timeout | undefined;
   const tooSlow = new Promise<never>((_, reject) => {

@@ -7,8 +7,6 @@ export interface SourceInfo {
   width: number;
   height: number;
   hasAlpha: boolean;
-  /** Frames or pages in the file; only the first is used. */
-  pages: number;
 }
 
 export interface RenderedVariant {

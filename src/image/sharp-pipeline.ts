@@ -7,8 +7,6 @@ import { sniffFormat } from './sniff-format';
 
 export interface SharpPipelineOptions {
   maxInputPixels: number;
-  /** libvips worker threads per image (sharp.concurrency): set deliberately, see README. */
-  threadsPerImage: number;
   /** JPEG_MOZJPEG: mozjpeg settings instead of libjpeg-turbo's with optimised Huffman tables. */
   mozjpeg: boolean;
   /** AVIF_EFFORT, 0-9: the encoder's CPU time grows ~5x from 3 to 4 (docs/performance.md). */
@@ -42,24 +40,15 @@ const unreadable = (cause: unknown) =>
 const encoderFailed = (cause: unknown) =>
   new AppError('INTERNAL_ERROR', 'the image could not be encoded', { cause });
 
-// Whose fault a failure is, from libvips' message: it starts with the failing operation or
-// writer ("heifsave: Unsupported compression", "webpsave: ...", "pngsave_target: ...",
-// "vips2png: ...", "VipsForeignSave: ..."), while decoders name theirs ("VipsJpeg", "vipspng",
-// "gifload_buffer", "heif") and sharp prefixes unreadable headers with "Input buffer ...". Only
-// the start counts: that is the root cause, and a failed decode goes on to fail the writer too
-// ("VipsJpeg: premature end of JPEG image\nvips2png: unable to write to target"). libjpeg's and
-// libheif's own errors use one name for both directions ("VipsJpeg", "heif"), and sharp's size
-// check before saving names no operation: those stay the input's fault, as before.
-const ENCODER_FAILURE = /^(?:\w*save\w*|vips2\w+):/i;
-
-const isEncoderFailure = (cause: unknown) =>
-  ENCODER_FAILURE.test(cause instanceof Error ? cause.message : String(cause));
+/** Whose fault a failed pipeline is: the input's (422) or the server's (500). */
+type Blame = (cause: unknown) => Promise<AppError> | AppError;
 
 /**
- * Runs a pipeline within the deadline. A failure is a timeout (504), the encoder's (500: the
- * server's fault, logged with its cause) or, otherwise, an input that could not be decoded (422).
+ * Runs a pipeline within the deadline. A failure is a timeout (504), or what `blame` says. Not
+ * decided from libvips' message: its error buffer is shared by every thread, so under
+ * concurrency one job's message can lose its first line or carry another job's.
  */
-async function finish(image: Sharp, deadline: number | undefined) {
+async function finish(image: Sharp, deadline: number | undefined, blame: Blame) {
   if (deadline !== undefined) {
     const seconds = Math.ceil((deadline - Date.now()) / 1000);
     if (seconds <= 0) throw timedOut();
@@ -69,8 +58,24 @@ async function finish(image: Sharp, deadline: number | undefined) {
     return await image.toBuffer({ resolveWithObject: true });
   } catch (cause) {
     if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
-    throw isEncoderFailure(cause) ? encoderFailed(cause) : unreadable(cause);
+    throw await blame(cause);
   }
+}
+
+/**
+ * sharp's settings are global to the process (libvips' cache and thread count), so the
+ * composition root sets them once, explicitly, rather than as a side effect of a factory.
+ */
+export function configureSharp({
+  threadsPerImage,
+}: {
+  /** SHARP_CONCURRENCY: libvips worker threads per image, set deliberately (see README). */
+  threadsPerImage: number;
+}) {
+  // libvips' operation cache only pays off when the same input is processed again; uploads are
+  // unique, so it would only hold memory.
+  sharp.cache(false);
+  sharp.concurrency(threadsPerImage);
 }
 
 /**
@@ -81,10 +86,6 @@ export function createSharpPipeline(
   options: SharpPipelineOptions,
   overrides: Partial<Encoders> = {},
 ): ImagePipeline {
-  // libvips' operation cache only pays off when the same input is processed again; uploads are
-  // unique, so it would only hold memory.
-  sharp.cache(false);
-  sharp.concurrency(options.threadsPerImage);
   const encoders: Encoders = { ...encodersFor(options), ...overrides };
 
   const open = (input: Buffer) =>
@@ -96,6 +97,17 @@ export function createSharpPipeline(
       limitInputPixels: options.maxInputPixels,
       autoOrient: true,
     });
+
+  /** Whether the upload decodes at all (shrunk on load where the format allows: cheap). */
+  const decodes = (input: Buffer) =>
+    open(input)
+      .resize({ width: 64, height: 64, fit: 'inside' })
+      .raw()
+      .toBuffer()
+      .then(
+        () => true,
+        () => false,
+      );
 
   return {
     async probe(input: Buffer): Promise<SourceInfo> {
@@ -127,7 +139,6 @@ export function createSharpPipeline(
         width,
         height,
         hasAlpha: meta.hasAlpha,
-        pages: meta.pages ?? 1,
       };
     },
 
@@ -141,14 +152,20 @@ export function createSharpPipeline(
       // its options, the input buffer included (a copy of the upload per variant), and decodes
       // again anyway.
       let from = () => open(input);
+      // Decoding and encoding in one pipeline: a failure is the encoder's only if the upload
+      // decodes on its own (a small decode, on failures only).
+      let blame: Blame = async (cause) =>
+        ((await decodes(input)) ? encoderFailed : unreadable)(cause);
       const shared = source && sharedSize(variants, source);
       if (shared) {
         const copy = open(input)
           .resize({ ...shared, fit: 'fill' })
           .raw({ depth: 'uchar' });
-        const { data, info } = await finish(copy, deadline);
+        const { data, info } = await finish(copy, deadline, unreadable);
         const raw = { width: info.width, height: info.height, channels: info.channels };
         from = () => sharp(data, { raw });
+        // Pixels already decoded cannot be the input's fault.
+        blame = encoderFailed;
       }
       const rendered: RenderedVariant[] = [];
       // One variant at a time: a job holds one libuv thread and one decode's memory, so
@@ -164,6 +181,7 @@ export function createSharpPipeline(
         const { data, info } = await finish(
           encoders[variant.format](image, variant.quality),
           deadline,
+          blame,
         );
         rendered.push({ variant, data, width: info.width, height: info.height });
       }

@@ -5,8 +5,8 @@ import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
 import type { Metrics } from '../observability/metrics';
 import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
-import type { JobLimiter } from './job-limiter';
-import { ioSignal, type RequestScope } from './request-scope';
+import type { Capacity } from '../capacity/capacity';
+import { ioSignal, type RequestScope } from '../capacity/request-scope';
 
 /** An upload as received: the bytes and their sha256 (the content address). */
 export interface Upload {
@@ -34,7 +34,7 @@ export interface StoreResult {
 export interface ImageServiceDeps {
   pipeline: ImagePipeline;
   store: ImageStore;
-  limiter: JobLimiter;
+  capacity: Pick<Capacity, 'runJob'>;
   metrics: Metrics;
   keyPrefix: string;
   publicBaseUrl?: string;
@@ -52,7 +52,7 @@ const positiveInt = (text: string | undefined) => {
 };
 
 export function createImageService(deps: ImageServiceDeps) {
-  const { pipeline, store, metrics, limiter } = deps;
+  const { pipeline, store, metrics, capacity } = deps;
   const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
 
   const stored = (
@@ -79,14 +79,14 @@ export function createImageService(deps: ImageServiceDeps) {
     return source;
   }
 
-  /** CPU work goes through the limiter: a slot, bounded waiting, the request's deadline. */
+  /** CPU work runs in a processing slot, within the request's deadline. */
   function render(
     upload: Upload,
     source: SourceInfo,
     variants: ResolvedVariant[],
     scope: RequestScope,
   ) {
-    return limiter.run(async () => {
+    return capacity.runJob(async () => {
       // Time in a slot only: queue wait is visible in http_request_duration_seconds.
       const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
       try {
@@ -109,22 +109,34 @@ export function createImageService(deps: ImageServiceDeps) {
       scope: RequestScope,
     ): Promise<StoreResult> {
       const source = await probe(upload);
-      const variants = resolveAll(requests, source);
-      const keys = variants.map((v) => variantKey(deps.keyPrefix, upload.sha256, v));
+      const wanted = resolveAll(requests, source).map((variant) => ({
+        variant,
+        key: variantKey(deps.keyPrefix, upload.sha256, variant),
+      }));
       const existing = await Promise.all(
-        keys.map(async (key, i) => {
+        wanted.map(async ({ variant, key }) => {
           const info = await store.head(key, ioSignal(scope));
-          return info && fromStored(variants[i] as ResolvedVariant, info);
+          return info && fromStored(variant, info);
         }),
       );
-      const missing = variants.filter((_, i) => !existing[i]);
-      metrics.variantsDeduplicated.inc(variants.length - missing.length);
+      const missing = wanted.filter((_, i) => !existing[i]);
+      metrics.variantsDeduplicated.inc(wanted.length - missing.length);
 
-      const rendered = missing.length > 0 ? await render(upload, source, missing, scope) : [];
-      const made = new Map<ResolvedVariant, StoredVariant>();
-      await Promise.all(
-        rendered.map(async ({ variant, data, width, height }) => {
-          const key = keys[variants.indexOf(variant)] as string;
+      const rendered =
+        missing.length > 0
+          ? await render(
+              upload,
+              source,
+              missing.map((m) => m.variant),
+              scope,
+            )
+          : [];
+      // The pipeline answers in the order it was asked: rendered[i] is missing[i].
+      const made = await Promise.all(
+        missing.map(async ({ variant, key }, i) => {
+          const out = rendered[i];
+          if (!out) throw new Error('the pipeline returned fewer variants than asked');
+          const { data, width, height } = out;
           await store.put(
             {
               key,
@@ -140,9 +152,10 @@ export function createImageService(deps: ImageServiceDeps) {
             ioSignal(scope),
           );
           metrics.variantsProduced.inc({ format: variant.format });
-          made.set(variant, stored(key, variant.format, width, height, data.length));
+          return stored(key, variant.format, width, height, data.length);
         }),
       );
+      const madeByKey = new Map(made.map((m) => [m.key, m]));
       return {
         id: upload.sha256,
         source: {
@@ -151,7 +164,7 @@ export function createImageService(deps: ImageServiceDeps) {
           height: source.height,
           bytes: upload.data.length,
         },
-        variants: variants.map((v, i) => (existing[i] ?? made.get(v)) as StoredVariant),
+        variants: wanted.map(({ key }, i) => (existing[i] ?? madeByKey.get(key)) as StoredVariant),
         deduplicated: missing.length === 0,
       };
     },

@@ -11,9 +11,8 @@ export interface Readiness {
  */
 export function createReadiness(
   store: ImageStore,
-  isShuttingDown: () => boolean,
-  ttlMs = 2000,
-  now: () => number = Date.now,
+  draining: () => boolean,
+  { ttlMs = 2000, now = Date.now }: { ttlMs?: number; now?: (() => number) | undefined } = {},
 ): Readiness {
   let cached: { ok: boolean; at: number } | undefined;
   let inFlight: Promise<boolean> | undefined;
@@ -29,7 +28,7 @@ export function createReadiness(
 
   return {
     async check() {
-      if (isShuttingDown()) return false;
+      if (draining()) return false;
       if (cached && now() - cached.at < ttlMs) return cached.ok;
       inFlight ??= probe().finally(() => (inFlight = undefined));
       return inFlight;

@@ -1,15 +1,9 @@
 import request from 'supertest';
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 const KEY = 'test-key-4f2b9c1e8d7a6b5c';
 const OTHER = 'second-key-0a1b2c3d4e5f6a7b';

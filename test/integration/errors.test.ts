@@ -1,15 +1,9 @@
 import request from 'supertest';
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { startS3, useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 interface ErrorBody {
   error: { code: string; message: string; requestId: string };

@@ -1,17 +1,9 @@
 import request from 'supertest';
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { startS3, useS3 } from '../support/s3-server';
 import { buildTestApp, TEST_BUILD } from '../support/test-app';
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const s3 = useS3();
 
 describe('health, readiness and metrics', () => {
   it('GET /healthz says ok with the version and revision of the build', async () => {
@@ -27,16 +19,21 @@ describe('health, readiness and metrics', () => {
 
   it('GET /readyz turns 503 when S3 stops, and back to 200 when it returns, without a restart', async () => {
     const own = await startS3({ bucket: 'ready-bucket' });
-    const { app } = buildTestApp(own);
+    // Readiness is cached for 2 s: this test moves its clock instead of waiting.
+    let now = 0;
+    const { app } = buildTestApp(own, {}, { now: () => now });
     expect((await request(app).get('/readyz')).status).toBe(200);
     const port = Number(new URL(own.endpoint).port);
     await own.stop();
-    await sleep(2100); // past the readiness cache
+    now += 1000; // still within the cache
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    now += 1100;
     expect((await request(app).get('/readyz')).status).toBe(503);
     // The app's S3 client still points at the old port, so the new server takes it over.
     const back = await startS3({ bucket: 'ready-bucket', port });
     try {
-      await sleep(2100);
+      expect((await request(app).get('/readyz')).status).toBe(503);
+      now += 2100;
       expect((await request(app).get('/readyz')).status).toBe(200);
     } finally {
       await back.stop();
@@ -44,8 +41,8 @@ describe('health, readiness and metrics', () => {
   });
 
   it('GET /readyz is 503 once shutdown has begun, while /healthz stays 200', async () => {
-    const { app, lifecycle } = buildTestApp(s3);
-    lifecycle.shuttingDown = true;
+    const { app, draining } = buildTestApp(s3);
+    draining.start();
     expect((await request(app).get('/readyz')).status).toBe(503);
     expect((await request(app).get('/healthz')).status).toBe(200);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import sharp from 'sharp';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 
 /**
@@ -13,13 +13,7 @@ import { buildTestApp } from '../support/test-app';
 const fixture = (name: string) =>
   readFileSync(path.join(__dirname, '..', 'fixtures', 'hostile', name));
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 // A hang is a failure: no case may take anywhere near this long.
 const HANG = 10_000;

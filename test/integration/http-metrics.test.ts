@@ -3,16 +3,10 @@ import { connect } from 'node:net';
 import type { Histogram } from 'prom-client';
 import request from 'supertest';
 import { listen, sleep, until } from '../support/listen';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 type Built = ReturnType<typeof buildTestApp>;
 
@@ -54,11 +48,11 @@ describe('http_request_duration_seconds', () => {
     const server = await listen(built);
     try {
       const socket = await startSlowUpload(server.port);
-      expect(await until(() => built.limiter.stats().admitted === 1, 5000)).toBe(true);
+      expect(await until(() => built.capacity.stats().admitted === 1, 5000)).toBe(true);
       socket.destroy();
       expect(await eventually(built, (seen) => seen.length > 0)).toEqual(['/v1/images 499']);
       // Observed once: nothing more comes later for the same request.
-      expect(await until(() => built.limiter.stats().admitted === 0, 5000)).toBe(true);
+      expect(await until(() => built.capacity.stats().admitted === 0, 5000)).toBe(true);
       expect(await observed(built)).toEqual(['/v1/images 499']);
     } finally {
       await server.close();
@@ -79,7 +73,7 @@ describe('http_request_duration_seconds', () => {
     try {
       // The slow upload holds the only admission, so the next request is shed at once.
       const socket = await startSlowUpload(server.port);
-      expect(await until(() => built.limiter.stats().admitted === 1, 5000)).toBe(true);
+      expect(await until(() => built.capacity.stats().admitted === 1, 5000)).toBe(true);
       const shed = await fetch(`${server.url}/v1/images?widths=10`, {
         method: 'POST',
         headers: { 'Content-Type': 'image/jpeg' },

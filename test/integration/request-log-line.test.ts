@@ -1,15 +1,9 @@
 import request from 'supertest';
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 /** The raw text of the one line logged for a request, found by its X-Request-Id. */
 function rawLineOf(rawLogLines: string[], id: string): string {
@@ -34,8 +28,8 @@ describe('request log line', () => {
   });
 
   it('carries "route" exactly once on an error line (5xx) too', async () => {
-    const { app, lifecycle, rawLogLines } = buildTestApp(s3);
-    lifecycle.shuttingDown = true;
+    const { app, draining, rawLogLines } = buildTestApp(s3);
+    draining.start();
     await request(app).get('/readyz').set('X-Request-Id', 'route-once-503').expect(503);
     const line = rawLineOf(rawLogLines, 'route-once-503');
     expect(routeKeys(line)).toBe(1);

@@ -1,16 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
 import { listen, sleep, until, watchSocket } from '../support/listen';
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 async function openSocket(port: number) {
   const socket = connect(port, '127.0.0.1');

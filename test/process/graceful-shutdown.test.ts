@@ -1,15 +1,11 @@
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { startServerProcess } from '../support/server-process';
 
-let s3: TestS3;
+const s3 = useS3();
 let photo: Buffer;
 beforeAll(async () => {
-  s3 = await startS3();
   photo = await images.jpeg(4000, 3000);
-});
-afterAll(async () => {
-  await s3.stop();
 });
 
 const upload = (url: string, body: Buffer) =>
@@ -27,6 +23,8 @@ describe('graceful shutdown (the built server, SIGTERM)', () => {
       HOST: '127.0.0.1',
       MAX_CONCURRENT_JOBS: '2',
       MAX_QUEUED_JOBS: '10',
+      // Shutdown is under test, not shedding: queued uploads wait their turn.
+      MAX_QUEUE_WAIT_MS: '20000',
       SHUTDOWN_DRAIN_MS: '2000',
       SHUTDOWN_TIMEOUT_MS: '8000',
     });

@@ -1,18 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { startServerProcess } from '../support/server-process';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'hostile');
 
-let s3: TestS3;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.stop();
-});
+const s3 = useS3();
 
 describe('the hostile corpus against the built server', () => {
   it('never kills the process, keeps peak memory under 1.5 GB, and gives memory back', async () => {

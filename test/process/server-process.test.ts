@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as images from '../support/images';
-import { startS3, type TestS3 } from '../support/s3-server';
+import { useS3 } from '../support/s3-server';
 import { startServerProcess } from '../support/server-process';
 
 describe('the server process', () => {
@@ -15,13 +15,7 @@ describe('the server process', () => {
   });
 
   describe('with S3', () => {
-    let s3: TestS3;
-    beforeAll(async () => {
-      s3 = await startS3();
-    });
-    afterAll(async () => {
-      await s3.stop();
-    });
+    const s3 = useS3();
 
     it('serves on PORT, logs JSON lines, and when idle exits 0 on SIGTERM in well under a second', async () => {
       const run = startServerProcess({

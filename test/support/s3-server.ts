@@ -71,3 +71,39 @@ export async function startS3({ bucket = 'test-images', port = 0 } = {}): Promis
     },
   };
 }
+
+/**
+ * The S3 server of a test file: started before its first test, stopped after its last. Returns
+ * a TestS3 whose members reach the running server, so a file declares it once, at the top:
+ *   const s3 = useS3();
+ */
+export function useS3(options: Parameters<typeof startS3>[0] = {}): TestS3 {
+  let server: TestS3 | undefined;
+  beforeAll(async () => {
+    server = await startS3(options);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = () => {
+    if (!server) throw new Error('useS3: the server is reached outside a test');
+    return server;
+  };
+  return {
+    get endpoint() {
+      return current().endpoint;
+    },
+    get bucket() {
+      return current().bucket;
+    },
+    get client() {
+      return current().client;
+    },
+    get env() {
+      return current().env;
+    },
+    getObject: (key) => current().getObject(key),
+    listKeys: () => current().listKeys(),
+    stop: () => current().stop(),
+  };
+}

@@ -6,7 +6,6 @@ import * as images from '../support/images';
 
 const pipeline = createSharpPipeline({
   maxInputPixels: 50_000_000,
-  threadsPerImage: 1,
   mozjpeg: false,
   avifEffort: 3,
 });
@@ -27,13 +26,12 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('sharp pipeline: probe', () => {
-  it('reads format, upright dimensions, alpha and pages from the header', async () => {
+  it('reads format, upright dimensions and alpha from the header', async () => {
     expect(await pipeline.probe(await images.exifRotatedJpeg(300, 200))).toEqual({
       format: 'jpeg',
       width: 200,
       height: 300,
       hasAlpha: false,
-      pages: 1,
     });
     expect(await pipeline.probe(await images.pngWithAlpha(10, 20))).toMatchObject({
       format: 'png',
@@ -59,7 +57,6 @@ describe('sharp pipeline: probe', () => {
   it('refuses an image over the pixel limit from its header alone', async () => {
     const small = createSharpPipeline({
       maxInputPixels: 10_000,
-      threadsPerImage: 1,
       mozjpeg: false,
       avifEffort: 3,
     });
@@ -203,7 +200,6 @@ describe('sharp pipeline: render', () => {
     const input = await images.jpeg(800, 600);
     const mozjpeg = createSharpPipeline({
       maxInputPixels: 50_000_000,
-      threadsPerImage: 1,
       mozjpeg: true,
       avifEffort: 3,
     });
@@ -219,7 +215,6 @@ describe('sharp pipeline: render', () => {
     const withEffort = (avifEffort: number) =>
       createSharpPipeline({
         maxInputPixels: 50_000_000,
-        threadsPerImage: 1,
         mozjpeg: false,
         avifEffort,
       });
@@ -263,7 +258,7 @@ describe('sharp pipeline: encoder failures are ours, not the client', () => {
   // A real libvips encoder failure: the prebuilt libheif has no HEVC encoder, so heifsave
   // fails inside libvips when the pipeline runs ("heifsave: Unsupported compression").
   const broken = createSharpPipeline(
-    { maxInputPixels: 50_000_000, threadsPerImage: 1, mozjpeg: false, avifEffort: 3 },
+    { maxInputPixels: 50_000_000, mozjpeg: false, avifEffort: 3 },
     { avif: (img) => img.heif({ compression: 'hevc' }) },
   );
 

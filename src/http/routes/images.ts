@@ -1,18 +1,27 @@
 import { Router, type Request, type Response } from 'express';
+import type { Capacity } from '../../capacity/capacity';
 import { AppError } from '../../errors/app-error';
 import { parseVariantParams, type ParamContext } from '../../domain/parse-params';
 import type { VariantRequest } from '../../domain/variant-set';
 import type { ImageService } from '../../service/image-service';
-import type { UploadMemory } from '../../service/upload-memory';
-import { bodyKind, readUpload, type UploadLimits } from '../read-upload';
-import { requestScope } from '../request-lifecycle';
+import { requestScope } from '../admission';
+import type { UploadLimits } from '../read-multipart';
+import { bodyKind, readUpload } from '../read-upload';
 import { ROUTES } from '../route-label';
 
 export interface ImageRoutesDeps {
   service: ImageService;
   params: ParamContext;
   limits: UploadLimits;
-  uploadMemory: UploadMemory;
+  capacity: Pick<Capacity, 'reserveUploadMemory'>;
+}
+
+/** How a route reads its upload and what it accepts. */
+interface RouteSpec {
+  /** /v1/images addresses its objects by the upload's sha256; /v1/resize never needs it. */
+  contentAddressed: boolean;
+  /** Checks the parsed variants, e.g. that there is exactly one. */
+  check?: (requests: VariantRequest[]) => void;
 }
 
 /**
@@ -26,54 +35,57 @@ function bytesToReserve(req: Request, maxUploadBytes: number): number {
     : maxUploadBytes;
 }
 
-function parse(
-  req: Request,
-  fields: Record<string, unknown>,
-  params: ParamContext,
-  single: boolean,
-) {
-  const requests = parseVariantParams(req.query, fields, params);
-  if (single && requests.length !== 1) {
+/**
+ * Reads the upload and its parameters. For a raw body the parameters are all in the query, so
+ * they are checked before a byte of the body is read: a typo costs the client nothing.
+ */
+async function receive(req: Request, res: Response, deps: ImageRoutesDeps, spec: RouteSpec) {
+  const parse = (fields: Record<string, unknown>) => {
+    const requests = parseVariantParams(req.query, fields, deps.params);
+    spec.check?.(requests);
+    return requests;
+  };
+  const kind = bodyKind(req);
+  const early = kind === 'raw' ? parse({}) : undefined;
+  const scope = requestScope(res);
+  const maxBytes = deps.limits.maxUploadBytes;
+  const release = await deps.capacity.reserveUploadMemory(bytesToReserve(req, maxBytes), scope);
+  // Held until the answer is sent: the body is referenced until then.
+  res.once('close', release);
+  const { upload, fields } = await readUpload(req, res, {
+    kind,
+    limits: deps.limits,
+    hashWhileReceiving: spec.contentAddressed,
+    scope,
+  });
+  return { upload, requests: early ?? parse(fields), scope };
+}
+
+const exactlyOne = (requests: VariantRequest[]) => {
+  if (requests.length !== 1) {
     throw new AppError(
       'INVALID_PARAMETER',
       `widths: /v1/resize makes exactly one variant (got ${requests.length}); give one width, a height, or a one-variant preset`,
     );
   }
-  return requests;
-}
-
-/**
- * Reads the upload and its parameters. For a raw body the parameters are all in the query, so
- * they are checked before a byte of the body is read: a typo costs the client nothing.
- */
-async function receive(req: Request, res: Response, deps: ImageRoutesDeps, single: boolean) {
-  const kind = bodyKind(req);
-  const early = kind === 'raw' ? parse(req, {}, deps.params, single) : undefined;
-  const scope = requestScope(res);
-  const release = await deps.uploadMemory.reserve(
-    bytesToReserve(req, deps.limits.maxUploadBytes),
-    scope,
-  );
-  // Held until the answer is sent: the body is referenced until then.
-  res.once('close', release);
-  // /v1/images addresses its objects by the upload's sha256; /v1/resize never needs it.
-  const { upload, fields } = await readUpload(req, res, kind, deps.limits, !single, scope);
-  return { upload, requests: early ?? parse(req, fields, deps.params, single) };
-}
+};
 
 export function imageRoutes(deps: ImageRoutesDeps): Router {
   const { service } = deps;
   const router = Router();
 
   router.post(ROUTES.images, async (req, res) => {
-    const { upload, requests } = await receive(req, res, deps, false);
-    const result = await service.storeVariants(upload, requests, requestScope(res));
+    const { upload, requests, scope } = await receive(req, res, deps, { contentAddressed: true });
+    const result = await service.storeVariants(upload, requests, scope);
     res.status(result.deduplicated ? 200 : 201).json(result);
   });
 
   router.post(ROUTES.resize, async (req, res) => {
-    const { upload, requests } = await receive(req, res, deps, true);
-    const out = await service.renderOne(upload, requests[0] as VariantRequest, requestScope(res));
+    const { upload, requests, scope } = await receive(req, res, deps, {
+      contentAddressed: false,
+      check: exactlyOne,
+    });
+    const out = await service.renderOne(upload, requests[0] as VariantRequest, scope);
     res
       .status(200)
       .set({

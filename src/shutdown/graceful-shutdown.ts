@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { Draining } from './draining';
 
 export interface ShutdownOptions {
   server: Server;
   logger: Logger;
-  /** Flipped first: /readyz answers 503 and responses carry Connection: close. */
-  lifecycle: { shuttingDown: boolean };
+  /** Started first: /readyz answers 503 and responses carry Connection: close. */
+  draining: Pick<Draining, 'start'>;
   drainMs: number;
   timeoutMs: number;
   /** Releases what outlives the server (S3 sockets, the dev S3 server). */
@@ -21,11 +22,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Returns a function that runs the sequence once, however often it is called.
  */
 export function gracefulShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
-  const { server, logger, lifecycle } = options;
+  const { server, logger, draining } = options;
   let running: Promise<void> | undefined;
 
   async function run(reason: string) {
-    lifecycle.shuttingDown = true;
+    draining.start();
     logger.info({ reason, drainMs: options.drainMs }, 'shutting down: draining');
     const hardStop = setTimeout(() => {
       logger.error('shutdown timed out; exiting with requests still open');
