@@ -47,20 +47,22 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 /**
- * A complete, valid PNG of 50000x50000 1-bit pixels (2.5 gigapixels) that compresses to a few
- * hundred KB: a decompression bomb. It must be refused from its header, never decoded.
+ * A complete, valid, all-black PNG of 1-bit pixels, which compresses to almost nothing however
+ * large it is: at 50000x50000 (2.5 gigapixels, a few hundred KB) a decompression bomb that must
+ * be refused from its header; at 1x10,000,000 a strip whose width-only variant would be
+ * 10,000,000 pixels tall.
  */
-async function pngBomb(size: number): Promise<Buffer> {
+async function blackPng(width: number, height: number): Promise<Buffer> {
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
   ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter, no interlace
-  const row = Buffer.alloc(1 + Math.ceil(size / 8)); // filter byte + zero pixels
+  const row = Buffer.alloc(1 + Math.ceil(width / 8)); // filter byte + zero pixels
   const deflate = createDeflate({ level: 9 });
   const parts: Buffer[] = [];
   deflate.on('data', (c: Buffer) => parts.push(c));
   const done = new Promise((resolve) => deflate.on('end', resolve));
-  for (let y = 0; y < size; y++) {
+  for (let y = 0; y < height; y++) {
     if (!deflate.write(row)) await new Promise((resolve) => deflate.once('drain', resolve));
   }
   deflate.end();
@@ -73,14 +75,50 @@ async function pngBomb(size: number): Promise<Buffer> {
   ]);
 }
 
-/** A JPEG header declaring 60000x60000 (3.6 gigapixels), with nothing behind it. */
-async function jpegDeclaring(width: number, height: number): Promise<Buffer> {
-  const real = await gradient(16, 16).jpeg({ quality: 50 }).toBuffer();
+/** A small real JPEG whose frame header declares another size, with nothing more behind it. */
+async function jpegDeclaring(width: number, height: number, real?: Buffer): Promise<Buffer> {
+  real ??= await gradient(16, 16).jpeg({ quality: 50 }).toBuffer();
   const sof = real.indexOf(Buffer.from([0xff, 0xc0]));
   const out = Buffer.from(real);
   out.writeUInt16BE(height, sof + 5);
   out.writeUInt16BE(width, sof + 7);
   return out;
+}
+
+/**
+ * An animated WebP of `frames` 1x1 lossless frames, one tiny VP8L bitstream repeated in ANMF
+ * chunks: a few bytes a frame, while libvips' header read walks every one of them.
+ */
+async function manyFrameWebp(frames: number): Promise<Buffer> {
+  const still = await sharp({
+    create: { width: 1, height: 1, channels: 3, background: '#808080' },
+  })
+    .webp({ lossless: true })
+    .toBuffer();
+  const at = still.indexOf(Buffer.from('VP8L', 'latin1'));
+  const vp8l = still.subarray(at, at + 8 + still.readUInt32LE(at + 4));
+  const chunk = (fourcc: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.write(fourcc, 0, 'latin1');
+    head.writeUInt32LE(data.length, 4);
+    return Buffer.concat([head, data, Buffer.alloc(data.length % 2)]);
+  };
+  const vp8x = Buffer.alloc(10);
+  vp8x[0] = 0x02; // animation
+  const anim = Buffer.alloc(6); // background colour 0, loop forever
+  const frameHeader = Buffer.alloc(16); // at 0,0; 1x1 (stored minus one); 100 ms
+  frameHeader.writeUIntLE(100, 12, 3);
+  const frame = chunk('ANMF', Buffer.concat([frameHeader, vp8l]));
+  const body = Buffer.concat([
+    Buffer.from('WEBP', 'latin1'),
+    chunk('VP8X', vp8x),
+    chunk('ANIM', anim),
+    ...Array<Buffer>(frames).fill(frame),
+  ]);
+  const riff = Buffer.alloc(8);
+  riff.write('RIFF', 0, 'latin1');
+  riff.writeUInt32LE(body.length, 4);
+  return Buffer.concat([riff, body]);
 }
 
 async function animatedGif(frames: number): Promise<Buffer> {
@@ -132,7 +170,16 @@ async function main() {
     'truncated.jpg': jpeg.subarray(0, Math.floor(jpeg.length / 2)),
     'headers-only.jpg': jpeg.subarray(0, sos),
     'corrupt.png': corruptPng,
-    'bomb-50000x50000.png': await pngBomb(50000),
+    'bomb-50000x50000.png': await blackPng(50000, 50000),
+    'strip-1x10000000.png': await blackPng(1, 10_000_000),
+    'webp-10000-frames.webp': await manyFrameWebp(10_000),
+    // Complete as a file (it ends with its end-of-image marker), but 64x48 of data under a
+    // header that claims 7000x7000: libjpeg warns and fills the rest with grey.
+    'jpeg-64x48-declaring-7000x7000.jpg': await jpegDeclaring(
+      7000,
+      7000,
+      await gradient(64, 48).jpeg({ quality: 50 }).toBuffer(),
+    ),
     'jpeg-declaring-60000x60000.jpg': await jpegDeclaring(60000, 60000),
     'animated-120-frames.gif': await animatedGif(120),
     'cmyk.jpg': await gradient(64, 48).toColourspace('cmyk').jpeg().toBuffer(),

@@ -60,6 +60,7 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
     seams.pipeline ??
     createSharpPipeline({
       maxInputPixels: config.limits.maxInputPixels,
+      maxInputFrames: config.limits.maxInputFrames,
       mozjpeg: config.jpegMozjpeg,
       avifEffort: config.avifEffort,
     });
@@ -68,6 +69,7 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
     store,
     capacity,
     metrics,
+    maxOutputDimension: config.limits.maxOutputDimension,
     keyPrefix: config.s3.keyPrefix,
     publicBaseUrl: config.s3.publicBaseUrl,
   });

@@ -32,7 +32,7 @@ const realHost: HostFacts = {
   readFile: (path) => readFileSync(path, 'utf8'),
 };
 
-/** Every variable read by the service (documented in .env.example and the README). */
+/** Every variable read by the service (documented in .env.example and docs/operations.md). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 // Long random tokens only: a short key is guessable, and whitespace is a copy-paste accident.
@@ -84,8 +84,7 @@ function toPresets(env: Env): Record<string, VariantSet> {
 function toConfig(env: Env, host: HostFacts, problems: string[]) {
   // Two jobs per CPU: with one libvips thread per job, a job alone does not keep a core busy
   // (JPEG decoding and encoding have serial stretches, and the job waits while the Node thread
-  // handles HTTP); measured in docs/performance.md, one job per CPU left a fifth of the
-  // throughput unused.
+  // handles HTTP). The measurements: docs/performance.md, "Jobs per CPU".
   const maxConcurrentJobs = env.MAX_CONCURRENT_JOBS ?? 2 * host.cpus;
   return {
     env: env.NODE_ENV,
@@ -115,10 +114,11 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       // One largest upload per CPU being processed plus one arriving. Uploads that size keep the
       // CPUs busy with one job each, and typical uploads are far smaller, so this rarely binds
-      // except in a burst of huge ones, which is when it should (docs/performance.md: 16 x 24 MiB
-      // took 5.1 s with this on 2 CPUs and 5.0 s with twice as much, at 303 vs 385 MiB peak).
+      // except in a burst of huge ones, which is when it should (docs/performance.md, "Upload
+      // memory budget": a larger budget bought no speed, only memory).
       maxUploadMemoryBytes: env.MAX_UPLOAD_MEMORY_BYTES ?? env.MAX_UPLOAD_BYTES * (host.cpus + 1),
       maxInputPixels: env.MAX_INPUT_PIXELS,
+      maxInputFrames: env.MAX_INPUT_FRAMES,
       maxOutputDimension: env.MAX_OUTPUT_DIMENSION,
     },
     jobs: {
@@ -127,7 +127,7 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
       // a fast 503 it can retry elsewhere.
       maxQueued: env.MAX_QUEUED_JOBS ?? 2 * maxConcurrentJobs,
       // One deadline per request, from admission to the answer: every wait, the body, the
-      // processing and S3. nginx's proxy timeouts must stay above it (README: nginx).
+      // processing and S3. nginx's proxy timeouts must stay above it (docs/operations.md, nginx).
       requestDeadlineMs: env.REQUEST_DEADLINE_MS,
       // A queued request that has not got its turn within this is shed (503): under a storm of
       // slow jobs a fast, retryable 503 serves a client better than a long wait.

@@ -3,10 +3,10 @@ import {
   DEFAULT_FIT,
   DEFAULT_FORMAT,
   DEFAULT_QUALITY,
+  FITS,
+  FORMAT_CHOICES,
   checkVariantSet,
   expandVariantSet,
-  type Fit,
-  type FormatChoice,
   type VariantRequest,
   type VariantSet,
 } from './variant-set';
@@ -57,6 +57,18 @@ function parseInteger(field: string, text: string): number {
   return Number(text);
 }
 
+/** One of `choices`, typed as such only once it is known to be one. */
+function parseChoice<T extends string>(field: string, text: string, choices: readonly T[]): T {
+  const choice = choices.find((c) => c === text);
+  if (choice === undefined) {
+    throw invalid(
+      field,
+      `${JSON.stringify(text.slice(0, 32))} is not one of ${choices.join(', ')}`,
+    );
+  }
+  return choice;
+}
+
 function parseWidths(text: string): number[] {
   return text.split(',').map((part) => {
     if (part === '') throw invalid('widths', 'empty entry in the list');
@@ -96,6 +108,8 @@ export function parseVariantParams(
   const widthsText = params.get('widths');
   const heightText = params.get('height');
   const qualityText = params.get('quality');
+  const fitText = params.get('fit');
+  const formatText = params.get('format');
   const height = heightText === undefined ? undefined : parseInteger('height', heightText);
   const widths =
     widthsText !== undefined
@@ -106,8 +120,9 @@ export function parseVariantParams(
   const set: VariantSet = {
     widths,
     height,
-    fit: (params.get('fit') ?? DEFAULT_FIT) as Fit,
-    format: (params.get('format') ?? DEFAULT_FORMAT) as FormatChoice,
+    fit: fitText === undefined ? DEFAULT_FIT : parseChoice('fit', fitText, FITS),
+    format:
+      formatText === undefined ? DEFAULT_FORMAT : parseChoice('format', formatText, FORMAT_CHOICES),
     quality: qualityText === undefined ? DEFAULT_QUALITY : parseInteger('quality', qualityText),
   };
   const problem = checkVariantSet(set, ctx.maxDimension);

@@ -21,6 +21,8 @@ export const errorCodes = {
   EMPTY_IMAGE: 422,
   UNREADABLE_IMAGE: 422,
   IMAGE_TOO_LARGE: 422,
+  TOO_MANY_FRAMES: 422,
+  OUTPUT_TOO_LARGE: 422,
   // Answered by nginx in front of the replicas, never by the app (nginx/templates): listed here
   // so clients find every code in one table, and a test keeps nginx's bodies in step with it.
   RATE_LIMITED: 429,

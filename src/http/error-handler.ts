@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../errors/app-error';
 import type { Metrics } from '../observability/metrics';
@@ -15,12 +16,19 @@ export const notFound: RequestHandler = (req) => {
   throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.path.slice(0, 200)}`);
 };
 
+const ERROR = Symbol('the error a response answered');
+
+/** The code and message a response answered with, if it was an error: for the request's log line. */
+export const answeredError = (res: ServerResponse): { code: string; message: string } | undefined =>
+  (res as ServerResponse & { [ERROR]?: AppError })[ERROR];
+
 /** The one place errors become responses: `{ error: { code, message, requestId } }`. */
 export const errorHandler =
   (metrics: Metrics): ErrorRequestHandler =>
   (err, req, res, next) => {
     const appError = toAppError(err);
     metrics.requestsRejected.inc({ code: appError.code });
+    (res as typeof res & { [ERROR]?: AppError })[ERROR] = appError;
     if (appError.status >= 500) {
       // pino-http attaches res.err to the request's log line (with the cause chain).
       res.err = appError.cause instanceof Error ? appError.cause : appError;

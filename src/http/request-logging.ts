@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { answeredError } from './error-handler';
 import { ROUTES, routeOf } from './route-label';
+
+function errorFields(res: ServerResponse) {
+  const error = answeredError(res);
+  return error ? { errorCode: error.code, errorMessage: error.message } : {};
+}
 
 // An incoming id is kept only if it is short and plain, so a client cannot inject text into
 // log lines or response headers through it.
@@ -22,8 +28,17 @@ export function requestLogging(logger: Logger) {
     // The route is known only once the router has matched, so it goes on the completion line
     // alone. Not customProps: pino-http binds those when the request starts ("unmatched") and
     // again when it ends, and the line then carries "route" twice.
-    customSuccessObject: (req, _res, val: object) => ({ ...val, route: routeOf(req) }),
-    customErrorObject: (req, _res, _err, val: object) => ({ ...val, route: routeOf(req) }),
+    // An error answer names its code and message too: an operator reads why from the log line.
+    customSuccessObject: (req, res, val: object) => ({
+      ...val,
+      route: routeOf(req),
+      ...errorFields(res),
+    }),
+    customErrorObject: (req, res, _err, val: object) => ({
+      ...val,
+      route: routeOf(req),
+      ...errorFields(res),
+    }),
     // Probes hit every replica every few seconds; at info level they would drown the real traffic.
     customLogLevel(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';

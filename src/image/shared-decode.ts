@@ -1,3 +1,4 @@
+import { scaleNeeded } from '../domain/output-size';
 import type { ResolvedVariant } from '../domain/variant-key';
 
 /**
@@ -7,24 +8,12 @@ import type { ResolvedVariant } from '../domain/variant-key';
  */
 export const MAX_SHARED_PIXELS = 4_000_000;
 
-/** The fraction (at most 1: never enlarged) of the source's size a variant is made from. */
-function scaleNeeded(variant: ResolvedVariant, width: number, height: number): number {
-  const x = variant.width === undefined ? undefined : variant.width / width;
-  const y = variant.height === undefined ? undefined : variant.height / height;
-  let scale: number;
-  if (x === undefined || y === undefined) scale = x ?? y ?? 1;
-  // The image fits inside the box: the tighter side decides. Cover, outside and fill need both.
-  else
-    scale = variant.fit === 'inside' || variant.fit === 'contain' ? Math.min(x, y) : Math.max(x, y);
-  return Math.min(1, scale);
-}
-
 /**
  * Size of one decoded and downscaled copy of the source that every variant can be made from,
  * or undefined when decoding once per variant is better: a single variant, a variant at full
  * size, or a copy over MAX_SHARED_PIXELS. Decoding dominates the cost (a JPEG's entropy decoding
- * is the same work at any scale), so three widths from one 12 MP JPEG cost ~30% less CPU this
- * way, and ~55% less from a 27 MP one (docs/performance.md). Sizes are rounded up, so every
+ * is the same work at any scale), so several widths cost markedly less CPU this way (measured
+ * in docs/performance.md, "One shared decode"). Sizes are rounded up, so every
  * variant is a reduction of the copy; a variant's side can differ by a pixel from one made
  * straight from the source.
  */
@@ -33,7 +22,7 @@ export function sharedSize(
   source: { width: number; height: number },
 ): { width: number; height: number } | undefined {
   if (variants.length < 2) return undefined;
-  const scale = Math.max(...variants.map((v) => scaleNeeded(v, source.width, source.height)));
+  const scale = Math.max(...variants.map((v) => scaleNeeded(v, source)));
   if (scale >= 1) return undefined;
   const width = Math.ceil(source.width * scale);
   const height = Math.ceil(source.height * scale);

@@ -1,12 +1,15 @@
 import sharp, { type Sharp } from 'sharp';
-import { AppError, processingTimedOut as timedOut } from '../errors/app-error';
+import { AppError, processingTimedOut } from '../errors/app-error';
 import type { ResolvedVariant } from '../domain/variant-key';
 import type { ImagePipeline, RenderedVariant, RenderOptions, SourceInfo } from './image-pipeline';
 import { sharedSize } from './shared-decode';
+import { readContainer } from './container-structure';
 import { sniffFormat } from './sniff-format';
 
 export interface SharpPipelineOptions {
   maxInputPixels: number;
+  /** MAX_INPUT_FRAMES: frames or pages, counted from the file's structure before decoding. */
+  maxInputFrames: number;
   /** JPEG_MOZJPEG: mozjpeg settings instead of libjpeg-turbo's with optimised Huffman tables. */
   mozjpeg: boolean;
   /** AVIF_EFFORT, 0-9: the encoder's CPU time grows ~5x from 3 to 4 (docs/performance.md). */
@@ -15,12 +18,11 @@ export interface SharpPipelineOptions {
 
 export type Encoders = Record<ResolvedVariant['format'], (img: Sharp, quality: number) => Sharp>;
 
-// Encoder settings, measured in docs/performance.md (12 MP -> 1280 px, q80). JPEG: progressive
-// with optimised Huffman tables (49-65 ms, 149 KB); mozjpeg settings (trellis quantisation,
-// optimised scans) make it ~8% smaller for 1.7-2.3x the time (108-112 ms, 137 KB): opt-in.
-// WebP at effort 4, libvips' default. AVIF at AVIF_EFFORT: libvips' default (4) makes one large
-// AVIF a job of many seconds that no deadline can interrupt (the encoder never yields), so the
-// default is lower; the figures behind it are in docs/performance.md.
+// Encoder settings; the measurements behind each are in docs/performance.md, "Encoders". JPEG:
+// progressive with optimised Huffman tables; mozjpeg's settings (trellis quantisation, optimised
+// scans) make smaller files for about twice the time: opt-in (JPEG_MOZJPEG). WebP at effort 4,
+// libvips' default. AVIF at AVIF_EFFORT: libvips' default (4) makes one large AVIF a job of many
+// seconds that no deadline can interrupt (the encoder never yields), so the default is lower.
 const encodersFor = ({ mozjpeg, avifEffort }: SharpPipelineOptions): Encoders => ({
   // JPEG has no alpha: flatten onto white, not libvips' default black.
   jpeg: (img, quality) =>
@@ -51,13 +53,13 @@ type Blame = (cause: unknown) => Promise<AppError> | AppError;
 async function finish(image: Sharp, deadline: number | undefined, blame: Blame) {
   if (deadline !== undefined) {
     const seconds = Math.ceil((deadline - Date.now()) / 1000);
-    if (seconds <= 0) throw timedOut();
+    if (seconds <= 0) throw processingTimedOut();
     image = image.timeout({ seconds });
   }
   try {
     return await image.toBuffer({ resolveWithObject: true });
   } catch (cause) {
-    if (deadline !== undefined && Date.now() >= deadline) throw timedOut();
+    if (deadline !== undefined && Date.now() >= deadline) throw processingTimedOut();
     throw await blame(cause);
   }
 }
@@ -69,7 +71,7 @@ async function finish(image: Sharp, deadline: number | undefined, blame: Blame) 
 export function configureSharp({
   threadsPerImage,
 }: {
-  /** SHARP_CONCURRENCY: libvips worker threads per image, set deliberately (see README). */
+  /** SHARP_CONCURRENCY: libvips worker threads per image, set deliberately (docs/operations.md). */
   threadsPerImage: number;
 }) {
   // libvips' operation cache only pays off when the same input is processed again; uploads are
@@ -119,6 +121,14 @@ export function createSharpPipeline(
           `not an image format we accept (detected: ${sniffed.detected}); send JPEG, PNG, WebP, AVIF, GIF or TIFF`,
         );
       }
+      // Before any decoder: libvips' header read walks every frame.
+      const container = readContainer(input, sniffed.format, options.maxInputFrames);
+      if (container.frames > options.maxInputFrames) {
+        throw new AppError(
+          'TOO_MANY_FRAMES',
+          `the image has more than ${options.maxInputFrames} frames or pages; only the first is used, send it alone`,
+        );
+      }
       let meta: sharp.Metadata;
       try {
         // Header only; the limit is checked below with a clearer message than libvips'.
@@ -132,6 +142,13 @@ export function createSharpPipeline(
         throw new AppError(
           'IMAGE_TOO_LARGE',
           `the image is ${width}x${height} (${width * height} pixels); the limit is ${options.maxInputPixels} pixels`,
+        );
+      }
+      // After the size check, whose message says more about a header claiming a huge image.
+      if (!container.complete) {
+        throw new AppError(
+          'UNREADABLE_IMAGE',
+          'the JPEG is truncated: its data ends before the image it declares does',
         );
       }
       return {

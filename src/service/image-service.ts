@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CONTENT_TYPES, resolveOutputFormat } from '../domain/output-format';
+import { checkOutputSizes } from '../domain/output-size';
 import { variantKey, type ResolvedVariant } from '../domain/variant-key';
 import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
@@ -36,6 +37,8 @@ export interface ImageServiceDeps {
   store: ImageStore;
   capacity: Pick<Capacity, 'runJob'>;
   metrics: Metrics;
+  /** MAX_OUTPUT_DIMENSION: no side of any output may exceed it. */
+  maxOutputDimension: number;
   keyPrefix: string;
   publicBaseUrl?: string;
 }
@@ -72,33 +75,36 @@ export function createImageService(deps: ImageServiceDeps) {
       : undefined;
   };
 
-  /** Reads the header (refusing what is not an acceptable image) and counts the upload. */
-  async function probe(upload: Upload) {
+  // The two CPU steps. Both touch the image's bytes, so both run in a processing slot, within
+  // the request's deadline (a header read is cheap for a sane file and bounded for a hostile one,
+  // but it is work on untrusted bytes all the same).
+
+  /** Reads the header (refusing what is not an acceptable image); resolves and bounds variants. */
+  async function probe(upload: Upload, requests: readonly VariantRequest[]) {
     const source = await pipeline.probe(upload.data);
     metrics.sourceBytes.observe(upload.data.length);
-    return source;
+    const variants = resolveAll(requests, source);
+    checkOutputSizes(variants, source, deps.maxOutputDimension);
+    return { source, variants };
   }
 
-  /** CPU work runs in a processing slot, within the request's deadline. */
-  function render(
+  async function render(
     upload: Upload,
     source: SourceInfo,
     variants: ResolvedVariant[],
     scope: RequestScope,
   ) {
-    return capacity.runJob(async () => {
-      // Time in a slot only: queue wait is visible in http_request_duration_seconds.
-      const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
-      try {
-        return await pipeline.render(upload.data, variants, {
-          signal: scope.signal,
-          deadline: scope.deadline,
-          source,
-        });
-      } finally {
-        end();
-      }
-    }, scope);
+    // Time in a slot only: queue wait is visible in http_request_duration_seconds.
+    const end = metrics.imageProcessing.startTimer({ format: variants[0]?.format ?? 'none' });
+    try {
+      return await pipeline.render(upload.data, variants, {
+        signal: scope.signal,
+        deadline: scope.deadline,
+        source,
+      });
+    } finally {
+      end();
+    }
   }
 
   return {
@@ -108,8 +114,10 @@ export function createImageService(deps: ImageServiceDeps) {
       requests: readonly VariantRequest[],
       scope: RequestScope,
     ): Promise<StoreResult> {
-      const source = await probe(upload);
-      const wanted = resolveAll(requests, source).map((variant) => ({
+      // Two slots, one after the other: the existence checks in between are S3 round trips,
+      // which must not hold a CPU slot.
+      const { source, variants } = await capacity.runJob(() => probe(upload, requests), scope);
+      const wanted = variants.map((variant) => ({
         variant,
         key: variantKey(deps.keyPrefix, upload.sha256, variant),
       }));
@@ -124,10 +132,14 @@ export function createImageService(deps: ImageServiceDeps) {
 
       const rendered =
         missing.length > 0
-          ? await render(
-              upload,
-              source,
-              missing.map((m) => m.variant),
+          ? await capacity.runJob(
+              () =>
+                render(
+                  upload,
+                  source,
+                  missing.map((m) => m.variant),
+                  scope,
+                ),
               scope,
             )
           : [];
@@ -171,8 +183,11 @@ export function createImageService(deps: ImageServiceDeps) {
 
     /** Makes one variant and returns its bytes; nothing is stored. */
     async renderOne(upload: Upload, request: VariantRequest, scope: RequestScope) {
-      const source = await probe(upload);
-      const [out] = await render(upload, source, resolveAll([request], source), scope);
+      // One slot for both steps: nothing waits in between.
+      const [out] = await capacity.runJob(async () => {
+        const { source, variants } = await probe(upload, [request]);
+        return render(upload, source, variants, scope);
+      }, scope);
       if (!out) throw new Error('pipeline returned no variant');
       return {
         data: out.data,

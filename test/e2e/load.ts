@@ -5,8 +5,7 @@
  * finds every variant already stored (idempotent, content-addressed) and answers 200.
  *   tsx test/e2e/load.ts http://127.0.0.1:8080 80 4
  */
-import sharp from 'sharp';
-import { withComment } from '../support/images';
+import { jpeg, withComment } from '../support/images';
 
 async function main() {
   const [url = 'http://127.0.0.1:8080', countText = '80', concurrencyText = '4'] =
@@ -14,21 +13,7 @@ async function main() {
   const count = Number(countText);
   // A 2-megapixel photo-like JPEG: each upload takes long enough (~0.2-0.5 s) for replicas to
   // be killed and stopped while requests are in flight.
-  const seed = await sharp({
-    create: {
-      width: 40,
-      height: 30,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 60 },
-    },
-  })
-    .png()
-    .toBuffer();
-  const photo = await sharp(seed)
-    .resize(1800, 1200, { fit: 'fill' })
-    .jpeg({ quality: 85 })
-    .toBuffer();
+  const photo = await jpeg(1800, 1200);
   const statuses: Record<string, number> = {};
   const failures: string[] = [];
   let next = 0;

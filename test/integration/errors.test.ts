@@ -28,9 +28,9 @@ describe('errors', () => {
     ['quality=101', 'quality: 101 is outside 1-100'],
     [
       'fit=squash&widths=10&height=10',
-      'fit: squash is not one of cover, contain, fill, inside, outside',
+      'fit: "squash" is not one of cover, contain, fill, inside, outside',
     ],
-    ['format=bmp', 'format: bmp is not one of jpeg, png, webp, avif, original'],
+    ['format=bmp', 'format: "bmp" is not one of jpeg, png, webp, avif, original'],
     ['widths=10&widths=20', 'widths: given more than once'],
   ])('400 INVALID_PARAMETER for ?%s, stating the problem', async (query, message) => {
     const { app } = buildTestApp(s3);

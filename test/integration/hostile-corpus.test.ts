@@ -35,6 +35,12 @@ const rejected: [file: string, label: string, status: number, code: string][] = 
   ['corrupt.png', 'image/png', 422, 'UNREADABLE_IMAGE'],
   ['bomb-50000x50000.png', 'image/png', 422, 'IMAGE_TOO_LARGE'],
   ['jpeg-declaring-60000x60000.jpg', 'image/jpeg', 422, 'IMAGE_TOO_LARGE'],
+  // Data for 64x48 under a header claiming 7000x7000: libjpeg only warns, and fills with grey.
+  ['jpeg-64x48-declaring-7000x7000.jpg', 'image/jpeg', 422, 'UNREADABLE_IMAGE'],
+  // Refused from the container's own structure, before libvips walks 10,000 frames.
+  ['webp-10000-frames.webp', 'image/webp', 422, 'TOO_MANY_FRAMES'],
+  // A width alone keeps the aspect ratio: the variant would be 10,000,000 pixels tall.
+  ['strip-1x10000000.png', 'image/png', 422, 'OUTPUT_TOO_LARGE'],
 ];
 
 describe('hostile input corpus', () => {
@@ -151,6 +157,58 @@ describe('hostile input corpus', () => {
     });
     const stored = await sharp((await s3.getObject(variants[0]!.key)).body).metadata();
     expect([stored.format, stored.space, stored.depth]).toEqual([format, 'srgb', 'uchar']);
+  });
+
+  it.each([
+    ['widths=200', 'png'],
+    // WebP cannot be over 16383 px: once told as "could not be decoded", though it decodes.
+    ['widths=200&format=webp', 'webp'],
+  ])('a 1x10,000,000 strip on /v1/resize?%s: 422 OUTPUT_TOO_LARGE, saying why', async (query) => {
+    const res = await request(buildTestApp(s3).app)
+      .post(`/v1/resize?${query}`)
+      .timeout(HANG)
+      .set('Content-Type', 'image/png')
+      .send(fixture('strip-1x10000000.png'));
+    const { code, message } = (res.body as { error: { code: string; message: string } }).error;
+    expect([res.status, code]).toEqual([422, 'OUTPUT_TOO_LARGE']);
+    expect(message).toContain('1x10000000');
+  });
+
+  it('the same strip in a box is made, within MAX_OUTPUT_DIMENSION (documented cost)', async () => {
+    const res = await request(buildTestApp(s3).app)
+      .post('/v1/resize?widths=100&height=100')
+      .timeout(HANG)
+      .set('Content-Type', 'image/png')
+      .send(fixture('strip-1x10000000.png'));
+    expect(res.status).toBe(200);
+    expect([res.headers['x-image-width'], res.headers['x-image-height']]).toEqual(['1', '100']);
+  });
+
+  it('serves a small request promptly while many-frame uploads arrive', async () => {
+    const { app } = buildTestApp(s3, { MAX_CONCURRENT_JOBS: '2' });
+    const manyFrames = fixture('webp-10000-frames.webp');
+    const storm = Array.from({ length: 6 }, () =>
+      request(app)
+        .post('/v1/images?widths=32')
+        .timeout(HANG)
+        .set('Content-Type', 'image/webp')
+        .send(manyFrames),
+    );
+    const started = Date.now();
+    const small = await request(app)
+      .post('/v1/resize?widths=16')
+      .timeout(HANG)
+      .set('Content-Type', 'image/jpeg')
+      .send(valid);
+    const smallMs = Date.now() - started;
+    expect(small.status).toBe(200);
+    for (const res of await Promise.all(storm)) {
+      expect([res.status, (res.body as { error: { code: string } }).error.code]).toEqual([
+        422,
+        'TOO_MANY_FRAMES',
+      ]);
+    }
+    expect(smallMs).toBeLessThan(1000);
   });
 
   it('takes only the first frame of an animation (documented decision)', async () => {

@@ -51,4 +51,21 @@ describe('request log line', () => {
     expect(routeKeys(line)).toBe(1);
     expect(line).toContain('"route":"unmatched"');
   });
+
+  it('names the error code and message of an error answer, so the log says why', async () => {
+    const { app, logLines } = buildTestApp(s3);
+    await request(app)
+      .post('/v1/resize?widths=10')
+      .set('X-Request-Id', 'error-fields-415')
+      .set('Content-Type', 'image/png')
+      .send(Buffer.from('not an image at all'))
+      .expect(415);
+    const line = logLines.find(
+      (l) => (l.req as { id?: string } | undefined)?.id === 'error-fields-415',
+    );
+    expect(line).toMatchObject({
+      errorCode: 'UNSUPPORTED_IMAGE_FORMAT',
+      errorMessage: expect.stringContaining('not an image format we accept') as unknown,
+    });
+  });
 });

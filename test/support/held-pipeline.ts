@@ -6,7 +6,12 @@ import { createSharpPipeline } from '../../src/image/sharp-pipeline';
  * of a length the test decides, like an encoder that cannot be interrupted.
  */
 export function heldPipeline() {
-  const real = createSharpPipeline({ maxInputPixels: 50_000_000, mozjpeg: false, avifEffort: 3 });
+  const real = createSharpPipeline({
+    maxInputPixels: 50_000_000,
+    maxInputFrames: 1000,
+    mozjpeg: false,
+    avifEffort: 3,
+  });
   let letGo!: () => void;
   const gate = new Promise<void>((resolve) => (letGo = resolve));
   let started = 0;

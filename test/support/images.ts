@@ -1,22 +1,52 @@
 import sharp from 'sharp';
 
+/** A seeded PRNG (mulberry32): the same seed gives the same bytes on every run. */
+function seeded(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Each image made without a seed gets the next one: distinct uploads (other hashes, other keys)
+// by default, and the same ones on every run.
+let nextSeed = 1;
+
+export interface PhotoOptions {
+  /** The same seed, the same pixels. */
+  seed?: number;
+  /** Fine noise on top, 0-255: more makes larger files (a camera's sensor noise). */
+  grain?: number;
+}
+
 /**
- * Real images generated on the fly with sharp (no downloads, no binary fixtures). "Photo-like"
- * images are low-resolution noise scaled up: smooth blobs that compress like a photo does.
+ * The one generator of test and benchmark images (no downloads, no binary fixtures). "Photo-like":
+ * seeded low-resolution noise scaled up, smooth colour fields that compress as a photo does,
+ * plus optional grain.
  */
-export async function photo(width: number, height: number, seedSigma = 60): Promise<sharp.Sharp> {
-  const small = await sharp({
-    create: {
-      width: Math.max(8, Math.round(width / 50)),
-      height: Math.max(8, Math.round(height / 50)),
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: seedSigma },
-    },
-  })
-    .png()
+export async function photo(
+  width: number,
+  height: number,
+  { seed = nextSeed++, grain = 0 }: PhotoOptions = {},
+): Promise<sharp.Sharp> {
+  const random = seeded(seed);
+  const sw = Math.max(8, Math.round(width / 60));
+  const sh = Math.max(8, Math.round(height / 60));
+  const small = Buffer.alloc(sw * sh * 3);
+  for (let i = 0; i < small.length; i++) small[i] = Math.floor(random() * 256);
+  const base = await sharp(small, { raw: { width: sw, height: sh, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' })
+    .raw()
     .toBuffer();
-  return sharp(small).resize(width, height, { fit: 'fill', kernel: 'cubic' });
+  if (grain > 0) {
+    for (let i = 0; i < base.length; i++) {
+      base[i] = Math.max(0, Math.min(255, (base[i] ?? 0) + Math.floor((random() - 0.5) * grain)));
+    }
+  }
+  return sharp(base, { raw: { width, height, channels: 3 } });
 }
 
 export const jpeg = async (width: number, height: number, quality = 85) =>

@@ -6,6 +6,7 @@ import * as images from '../support/images';
 
 const pipeline = createSharpPipeline({
   maxInputPixels: 50_000_000,
+  maxInputFrames: 1000,
   mozjpeg: false,
   avifEffort: 3,
 });
@@ -57,6 +58,7 @@ describe('sharp pipeline: probe', () => {
   it('refuses an image over the pixel limit from its header alone', async () => {
     const small = createSharpPipeline({
       maxInputPixels: 10_000,
+      maxInputFrames: 1000,
       mozjpeg: false,
       avifEffort: 3,
     });
@@ -200,6 +202,7 @@ describe('sharp pipeline: render', () => {
     const input = await images.jpeg(800, 600);
     const mozjpeg = createSharpPipeline({
       maxInputPixels: 50_000_000,
+      maxInputFrames: 1000,
       mozjpeg: true,
       avifEffort: 3,
     });
@@ -215,6 +218,7 @@ describe('sharp pipeline: render', () => {
     const withEffort = (avifEffort: number) =>
       createSharpPipeline({
         maxInputPixels: 50_000_000,
+        maxInputFrames: 1000,
         mozjpeg: false,
         avifEffort,
       });
@@ -258,7 +262,12 @@ describe('sharp pipeline: encoder failures are ours, not the client', () => {
   // A real libvips encoder failure: the prebuilt libheif has no HEVC encoder, so heifsave
   // fails inside libvips when the pipeline runs ("heifsave: Unsupported compression").
   const broken = createSharpPipeline(
-    { maxInputPixels: 50_000_000, mozjpeg: false, avifEffort: 3 },
+    {
+      maxInputPixels: 50_000_000,
+      maxInputFrames: 1000,
+      mozjpeg: false,
+      avifEffort: 3,
+    },
     { avif: (img) => img.heif({ compression: 'hevc' }) },
   );
 

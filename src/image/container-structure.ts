@@ -1,0 +1,128 @@
+import type { SourceFormat } from '../domain/output-format';
+
+/**
+ * What the file's own structure says, read before any decoder runs: cheap (a linear scan, no
+ * pixel, no allocation) and bounded, because a decoder's header read is not. libvips' metadata()
+ * walks every frame of a WebP, GIF or TIFF to count them; a 5 MB WebP of 100,000 tiny frames
+ * took it a minute of CPU. Counting here stops at the limit.
+ */
+export interface ContainerFacts {
+  /** Frames or pages, counted up to `limit + 1` (enough to refuse). */
+  frames: number;
+  /** False for a JPEG cut off before its end-of-image marker. */
+  complete: boolean;
+}
+
+/** WebP: RIFF chunks; each ANMF chunk is a frame. */
+function webpFrames(buf: Buffer, limit: number): number {
+  let frames = 0;
+  for (let at = 12; at + 8 <= buf.length && frames <= limit;) {
+    const size = buf.readUInt32LE(at + 4);
+    if (buf.toString('latin1', at, at + 4) === 'ANMF') frames++;
+    at += 8 + size + (size % 2);
+  }
+  return Math.max(1, frames);
+}
+
+/** GIF: blocks after the header; each image descriptor (0x2C) is a frame. */
+function gifFrames(buf: Buffer, limit: number): number {
+  const skipSubBlocks = (at: number) => {
+    while (at < buf.length && buf[at] !== 0) at += (buf[at] ?? 0) + 1;
+    return at + 1;
+  };
+  const colourTable = (flags: number) => (flags & 0x80 ? 3 * 2 ** ((flags & 0x07) + 1) : 0);
+  let at = 13 + colourTable(buf[10] ?? 0);
+  let frames = 0;
+  while (at < buf.length && frames <= limit) {
+    const block = buf[at];
+    if (block === 0x2c) {
+      frames++;
+      at = skipSubBlocks(at + 10 + colourTable(buf[at + 9] ?? 0) + 1);
+    } else if (block === 0x21) {
+      at = skipSubBlocks(at + 2);
+    } else {
+      break; // trailer (0x3b) or garbage: what follows is not a frame
+    }
+  }
+  return Math.max(1, frames);
+}
+
+/** TIFF: a chain of image file directories (IFDs); each is a page. */
+function tiffPages(buf: Buffer, limit: number): number {
+  if (buf.length < 8) return 1;
+  const little = buf[0] === 0x49;
+  const u16 = (at: number) => (little ? buf.readUInt16LE(at) : buf.readUInt16BE(at));
+  const u32 = (at: number) => (little ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
+  const seen = new Set<number>();
+  let pages = 0;
+  for (let ifd = u32(4); ifd > 0 && ifd + 2 <= buf.length && pages <= limit;) {
+    if (seen.has(ifd)) break; // a loop in the chain: hostile
+    seen.add(ifd);
+    pages++;
+    const next = ifd + 2 + u16(ifd) * 12;
+    if (next + 4 > buf.length) break;
+    ifd = u32(next);
+  }
+  return Math.max(1, pages);
+}
+
+/** The frame header (SOF) of a JPEG: its size, and whether it is Huffman-coded. */
+function jpegFrame(buf: Buffer) {
+  for (let at = 2; at + 4 <= buf.length && buf[at] === 0xff;) {
+    const marker = buf[at + 1] ?? 0;
+    const length = buf.readUInt16BE(at + 2);
+    // SOF0-15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      if (at + 9 > buf.length) return undefined;
+      return {
+        height: buf.readUInt16BE(at + 5),
+        width: buf.readUInt16BE(at + 7),
+        huffman: marker < 0xc8,
+      };
+    }
+    if (marker === 0xda) return undefined; // a scan before any frame header
+    at += 2 + length;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a JPEG holds all of its image. libjpeg only warns about a cut-off file (and fills the
+ * rest with grey), and refusing every warning would refuse many real camera files, so two cheap
+ * checks instead:
+ * - an end-of-image marker (FF D9) after the last start-of-scan (FF DA): neither can occur inside
+ *   entropy-coded data (a data FF is stuffed as FF 00), and an embedded thumbnail's markers come
+ *   before the main image's scan;
+ * - enough data for the size it declares: Huffman coding spends at least about one bit per 8x8
+ *   block of each component (flat grey at mozjpeg's settings: 1.5 bits per luma block), so less
+ *   than half a bit per luma block is a header that claims more than the file holds (a 286-byte
+ *   JPEG claiming 7000x7000). Arithmetic coding can go lower: not checked.
+ */
+function jpegComplete(buf: Buffer): boolean {
+  const firstScan = buf.indexOf(Buffer.from([0xff, 0xda]));
+  const lastScan = buf.lastIndexOf(Buffer.from([0xff, 0xda]));
+  if (firstScan < 0 || buf.indexOf(Buffer.from([0xff, 0xd9]), lastScan) < 0) return false;
+  const frame = jpegFrame(buf);
+  if (!frame?.huffman) return true;
+  const lumaBlocks = Math.ceil(frame.width / 8) * Math.ceil(frame.height / 8);
+  return (buf.length - firstScan) * 16 >= lumaBlocks;
+}
+
+export function readContainer(
+  buf: Buffer,
+  format: SourceFormat,
+  frameLimit: number,
+): ContainerFacts {
+  switch (format) {
+    case 'webp':
+      return { frames: webpFrames(buf, frameLimit), complete: true };
+    case 'gif':
+      return { frames: gifFrames(buf, frameLimit), complete: true };
+    case 'tiff':
+      return { frames: tiffPages(buf, frameLimit), complete: true };
+    case 'jpeg':
+      return { frames: 1, complete: jpegComplete(buf) };
+    default:
+      return { frames: 1, complete: true };
+  }
+}
