@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `npm run pipeline:local`: runs .gitlab-ci.yml's jobs for the current commit on this machine with
 # gitlab-ci-local (shell executor), through deploy-staging, then checks what it left behind:
-# the image in the registry with the commit's labels, and staging (nginx on 127.0.0.1:8081)
-# reporting the commit. Exit 0 only if every job passed and both checks hold.
+# the image in the registry with the commit's labels, and staging (the Swarm stack
+# image-resizer-staging, nginx on :8081) reporting the commit. Exit 0 only if every job passed
+# and both checks hold. deploy-staging makes this machine's engine a one-node swarm if it is not
+# one (docs/releases.md); `docker compose` keeps working on it.
 #
 # Needs: Docker with Compose v2 and buildx, a registry on 127.0.0.1:5000 (started here with
 # `registry:2` if none answers), Node.js 24, rsync, and a committed work tree (it runs HEAD).
 # Only variables differ from a GitLab run: the registry, the Docker host (this machine's engine
-# instead of a Docker-in-Docker service, which gets a do-nothing stand-in), and the S3 server
-# for the test job.
+# instead of a Docker-in-Docker service, which gets a do-nothing stand-in), the S3 server
+# for the test job, and SWARM_RESOLVE_IMAGE=never (nginx's and the S3 server's images exist only
+# on this machine: no registry to ask for their digests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,6 +27,13 @@ command -v rsync >/dev/null || fail "rsync is missing (Debian: apt-get install r
 if ! curl -sf "http://$REGISTRY/v2/" >/dev/null; then
   echo "pipeline:local: starting a registry on $REGISTRY"
   docker run -d --restart unless-stopped --name image-resizer-local-registry -p "$REGISTRY:5000" registry:2 >/dev/null
+fi
+
+# Staging is a Swarm stack now (scripts/ci/deploy.sh); an earlier run of this script left a
+# compose project of the same name, which holds staging's port.
+if [ -n "$(docker ps -aq --filter label=com.docker.compose.project=image-resizer-staging)" ]; then
+  echo "pipeline:local: removing the compose deployment of staging left by an earlier version"
+  docker compose -p image-resizer-staging down --remove-orphans >/dev/null 2>&1 || true
 fi
 
 docker rm -f "$S3_NAME" >/dev/null 2>&1 || true
@@ -48,6 +58,7 @@ ${GITLAB_CI_LOCAL:-npx gitlab-ci-local} \
   --variable "DOCKER_TLS_VERIFY=" \
   --variable "DOCKER_CERT_PATH=" \
   --variable "TEST_TRUE_S3_ENDPOINT=http://127.0.0.1:$S3_PORT" \
+  --variable "SWARM_RESOLVE_IMAGE=never" \
   "$@"
 
 echo "pipeline:local: checking the release and the deployment"

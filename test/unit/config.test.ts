@@ -52,6 +52,7 @@ describe('loadConfig', () => {
         // one largest upload per CPU plus one arriving
         maxUploadMemoryBytes: 25 * 1024 * 1024 * (4 + 1),
         maxInputPixels: 50_000_000,
+        maxInputFrames: 1000,
         maxOutputDimension: 8192,
       },
       jobs: {
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
       MAX_UPLOAD_BYTES: '1000',
       MAX_UPLOAD_MEMORY_BYTES: '5000',
       MAX_INPUT_PIXELS: '2000',
+      MAX_INPUT_FRAMES: '5',
       MAX_OUTPUT_DIMENSION: '300',
       DEFAULT_WIDTHS: '100,200',
       PRESETS: '{"avatar":{"widths":[64,128],"height":128,"fit":"cover","format":"webp"}}',
@@ -135,6 +137,7 @@ describe('loadConfig', () => {
         maxUploadBytes: 1000,
         maxUploadMemoryBytes: 5000,
         maxInputPixels: 2000,
+        maxInputFrames: 5,
         maxOutputDimension: 300,
       },
       jobs: {
@@ -215,6 +218,7 @@ describe('loadConfig', () => {
     ['ONLY_PRESETS', 'yes'],
     ['JPEG_MOZJPEG', 'on'],
     ['AVIF_EFFORT', '10'],
+    ['MAX_INPUT_FRAMES', '0'],
     ['API_KEYS', 'short'],
     ['API_KEYS', 'has space 0123456789abcdef'],
     ['API_KEYS', ' , '],
@@ -262,8 +266,11 @@ describe('.env.example', () => {
     expect(() => loadConfig(assignments, host)).not.toThrow();
   });
 
-  it('has every variable in the README config table', () => {
-    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-    for (const name of CONFIG_VARIABLES) expect(readme).toContain(`| \`${name}\``);
+  it('has every variable in the docs/operations.md config table', () => {
+    const operations = readFileSync(
+      path.join(__dirname, '..', '..', 'docs', 'operations.md'),
+      'utf8',
+    );
+    for (const name of CONFIG_VARIABLES) expect(operations).toContain(`| \`${name}\``);
   });
 });
