@@ -61,7 +61,7 @@ export async function main(
   }
 
   const { http } = config;
-  const server = createHttpServer(app, http);
+  const server = createHttpServer(app, http, config.jobs.requestDeadlineMs);
   server.listen(http.port, http.host);
   await once(server, 'listening');
   logger.info(

@@ -84,7 +84,11 @@ export function createCapacity(options: CapacityOptions) {
         signal: scope.signal,
         busyMessage: 'no processing slot became free in time; try again',
       });
-      const working = (async () => work())().finally(release);
+      const working = (async () => work())().finally(() => {
+        release();
+        scope.running.delete(working);
+      });
+      scope.running.add(working);
       working.catch(() => undefined); // a late failure after the deadline has no one to tell
       return beforeDeadline(working, scope.deadline);
     },

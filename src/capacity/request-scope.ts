@@ -9,7 +9,24 @@ export interface RequestScope {
   /** Epoch ms. */
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /**
+   * This request's work still running, even after its answer: an encoder cannot be interrupted,
+   * so work past the deadline (504) or past the client's leaving goes on, holding its slot and
+   * the upload's bytes, until it stops. What the work holds is given back only then.
+   */
+  readonly running: Set<Promise<unknown>>;
 }
+
+/** A fresh scope: `deadlineMs` from now, aborted through `signal`. */
+export const newScope = (deadlineMs: number, signal: AbortSignal): RequestScope => ({
+  deadline: Date.now() + deadlineMs,
+  signal,
+  running: new Set(),
+});
+
+/** Resolves once none of the request's work is running any more. */
+export const workStopped = (scope: RequestScope): Promise<void> =>
+  Promise.allSettled([...scope.running]).then(() => undefined);
 
 export const remainingMs = (scope: Pick<RequestScope, 'deadline'>, now = Date.now()) =>
   Math.max(0, scope.deadline - now);

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { Capacity } from '../capacity/capacity';
-import type { RequestScope } from '../capacity/request-scope';
+import { newScope, type RequestScope } from '../capacity/request-scope';
 import { busy, clientClosed } from '../errors/app-error';
 import { beforeWriteHead } from './node-internals';
 
@@ -24,7 +24,7 @@ export function admit(capacity: Pick<Capacity, 'admit'>, deadlineMs: number): Re
     const release = capacity.admit();
     if (!release) throw busy('the server is at capacity; try again shortly');
     const controller = new AbortController();
-    const scope: RequestScope = { deadline: Date.now() + deadlineMs, signal: controller.signal };
+    const scope = newScope(deadlineMs, controller.signal);
     (res.locals as { [SCOPE]?: RequestScope })[SCOPE] = scope;
     res.once('close', () => {
       release();

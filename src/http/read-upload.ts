@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { remainingMs, type RequestScope } from '../capacity/request-scope';
-import { AppError, tooLarge } from '../errors/app-error';
+import { AppError, busy, tooLarge } from '../errors/app-error';
 import { HashingCollector } from './hashing-collector';
 import {
   FILE_FIELD,
@@ -90,17 +90,20 @@ export function readUpload(
     kind === 'multipart'
       ? readMultipart(req, res, limits, hashWhileReceiving)
       : readRaw(req, limits, hashWhileReceiving);
-  const timeoutMs = Math.min(limits.requestTimeoutMs, remainingMs(scope));
+  // Whichever ends first: the client's time to send (408, the client's fault) or what is left
+  // of the deadline after the server made the request wait (503, the server's).
+  const remaining = remainingMs(scope);
+  const clientsTime = limits.requestTimeoutMs <= remaining;
+  const timeoutMs = Math.min(limits.requestTimeoutMs, remaining);
   let timer: NodeJS.Timeout | undefined;
   const tooSlow = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       req.unpipe();
       req.pause();
       reject(
-        new AppError(
-          'REQUEST_TIMEOUT',
-          `the upload did not arrive in time (within ${timeoutMs} ms)`,
-        ),
+        clientsTime
+          ? new AppError('REQUEST_TIMEOUT', `the upload did not arrive within ${timeoutMs} ms`)
+          : busy("the request's deadline passed while its upload was being read; try again"),
       );
     }, timeoutMs);
   });

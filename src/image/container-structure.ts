@@ -66,21 +66,30 @@ function tiffPages(buf: Buffer, limit: number): number {
   return Math.max(1, pages);
 }
 
-/** The frame header (SOF) of a JPEG: its size, and whether it is Huffman-coded. */
-function jpegFrame(buf: Buffer) {
+/**
+ * A JPEG's layout, from walking its marker segments: the frame header (size, Huffman or not)
+ * and where the main image's first scan starts. Walking by segment lengths skips whatever a
+ * segment holds, an EXIF thumbnail's own markers included; undefined where the walk cannot go.
+ */
+function jpegLayout(buf: Buffer) {
+  let frame: { width: number; height: number; huffman: boolean } | undefined;
   for (let at = 2; at + 4 <= buf.length && buf[at] === 0xff;) {
     const marker = buf[at + 1] ?? 0;
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker === 0xda) return frame && { frame, scan: at };
     const length = buf.readUInt16BE(at + 2);
     // SOF0-15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
     if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
       if (at + 9 > buf.length) return undefined;
-      return {
+      frame = {
         height: buf.readUInt16BE(at + 5),
         width: buf.readUInt16BE(at + 7),
         huffman: marker < 0xc8,
       };
     }
-    if (marker === 0xda) return undefined; // a scan before any frame header
     at += 2 + length;
   }
   return undefined;
@@ -89,23 +98,24 @@ function jpegFrame(buf: Buffer) {
 /**
  * Whether a JPEG holds all of its image. libjpeg only warns about a cut-off file (and fills the
  * rest with grey), and refusing every warning would refuse many real camera files, so two cheap
- * checks instead:
- * - an end-of-image marker (FF D9) after the last start-of-scan (FF DA): neither can occur inside
- *   entropy-coded data (a data FF is stuffed as FF 00), and an embedded thumbnail's markers come
- *   before the main image's scan;
- * - enough data for the size it declares: Huffman coding spends at least about one bit per 8x8
+ * checks instead, from the main image's first scan on:
+ * - an end-of-image marker (FF D9) after it: it cannot occur inside entropy-coded data (a data
+ *   FF is stuffed as FF 00), so the first one is the image's own end. Whatever follows it (a
+ *   phone's "motion photo" appends a whole MP4) is not looked at;
+ * - enough data for the size declared: Huffman coding spends at least about one bit per 8x8
  *   block of each component (flat grey at mozjpeg's settings: 1.5 bits per luma block), so less
  *   than half a bit per luma block is a header that claims more than the file holds (a 286-byte
  *   JPEG claiming 7000x7000). Arithmetic coding can go lower: not checked.
+ * A file whose segments cannot be walked is left to the decoder.
  */
 function jpegComplete(buf: Buffer): boolean {
-  const firstScan = buf.indexOf(Buffer.from([0xff, 0xda]));
-  const lastScan = buf.lastIndexOf(Buffer.from([0xff, 0xda]));
-  if (firstScan < 0 || buf.indexOf(Buffer.from([0xff, 0xd9]), lastScan) < 0) return false;
-  const frame = jpegFrame(buf);
-  if (!frame?.huffman) return true;
-  const lumaBlocks = Math.ceil(frame.width / 8) * Math.ceil(frame.height / 8);
-  return (buf.length - firstScan) * 16 >= lumaBlocks;
+  const layout = jpegLayout(buf);
+  if (!layout) return buf.indexOf(Buffer.from([0xff, 0xda])) >= 0;
+  const end = buf.indexOf(Buffer.from([0xff, 0xd9]), layout.scan + 2);
+  if (end < 0) return false;
+  if (!layout.frame.huffman) return true;
+  const lumaBlocks = Math.ceil(layout.frame.width / 8) * Math.ceil(layout.frame.height / 8);
+  return (end - layout.scan) * 16 >= lumaBlocks;
 }
 
 export function readContainer(

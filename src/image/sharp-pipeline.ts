@@ -100,16 +100,20 @@ export function createSharpPipeline(
       autoOrient: true,
     });
 
-  /** Whether the upload decodes at all (shrunk on load where the format allows: cheap). */
-  const decodes = (input: Buffer) =>
-    open(input)
-      .resize({ width: 64, height: 64, fit: 'inside' })
-      .raw()
-      .toBuffer()
-      .then(
-        () => true,
-        () => false,
-      );
+  /**
+   * Whether the upload decodes at all (shrunk on load where the format allows: cheap), within
+   * what is left of the deadline: past it, the failure is a timeout whoever's fault it was.
+   */
+  const decodes = async (input: Buffer, deadline: number | undefined) => {
+    const image = open(input).resize({ width: 64, height: 64, fit: 'inside' }).raw();
+    try {
+      await finish(image, deadline, unreadable);
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'PROCESSING_TIMEOUT') throw err;
+      return false;
+    }
+  };
 
   return {
     async probe(input: Buffer): Promise<SourceInfo> {
@@ -172,7 +176,7 @@ export function createSharpPipeline(
       // Decoding and encoding in one pipeline: a failure is the encoder's only if the upload
       // decodes on its own (a small decode, on failures only).
       let blame: Blame = async (cause) =>
-        ((await decodes(input)) ? encoderFailed : unreadable)(cause);
+        ((await decodes(input, deadline)) ? encoderFailed : unreadable)(cause);
       const shared = source && sharedSize(variants, source);
       if (shared) {
         const copy = open(input)

@@ -14,7 +14,11 @@ export async function listenOnLoopback(server: Server) {
 
 /** Serves a test app on a real port, with the production server's timeouts. */
 export async function listen(built: ReturnType<typeof buildTestApp>) {
-  const server = createHttpServer(built.app, built.config.http);
+  const server = createHttpServer(
+    built.app,
+    built.config.http,
+    built.config.jobs.requestDeadlineMs,
+  );
   return {
     ...(await listenOnLoopback(server)),
     async close() {

@@ -1,5 +1,5 @@
 import { createCapacity } from '../../src/capacity/capacity';
-import type { RequestScope } from '../../src/capacity/request-scope';
+import { newScope, workStopped, type RequestScope } from '../../src/capacity/request-scope';
 import { WeightedSemaphore } from '../../src/capacity/weighted-semaphore';
 import { AppError } from '../../src/errors/app-error';
 
@@ -13,10 +13,8 @@ afterEach(() => jest.useRealTimers());
 /** Lets queued promise callbacks run (fake timers do not advance microtasks). */
 const settle = () => new Promise<void>((resolve) => realSetImmediate(resolve));
 
-const scope = (deadlineMs = 60_000, signal = new AbortController().signal): RequestScope => ({
-  deadline: Date.now() + deadlineMs,
-  signal,
-});
+const scope = (deadlineMs = 60_000, signal = new AbortController().signal): RequestScope =>
+  newScope(deadlineMs, signal);
 const waitFor = (until = Date.now() + 60_000, signal = new AbortController().signal) => ({
   until,
   signal,
@@ -63,13 +61,14 @@ describe('WeightedSemaphore', () => {
     expect(sem.inUse).toBe(0);
   });
 
-  it('tryAcquire never jumps the line', () => {
-    const sem = new WeightedSemaphore(2);
+  it('tryAcquire never jumps the line, even where the units are free', () => {
+    const sem = new WeightedSemaphore(3);
     const held = sem.tryAcquire(2);
     expect(held).toBeDefined();
     void sem.acquire(2, waitFor()).catch(() => undefined);
-    held?.();
+    // One unit is free, but a waiter is ahead: taking it would starve the waiter.
     expect(sem.tryAcquire(1)).toBeUndefined();
+    held?.();
   });
 
   it('a waiter leaves with 503 SERVER_BUSY at its `until`, and those behind it move up', async () => {
@@ -153,14 +152,21 @@ describe('capacity', () => {
   it('answers 504 at the deadline, but keeps the slot until the work has really stopped', async () => {
     const capacity = createCapacity({ ...options, maxConcurrent: 1 });
     const slow = gate();
-    const answer = capacity.runJob(() => slow.promise, scope(2000)).catch((e: unknown) => e);
+    const request = scope(2000);
+    const answer = capacity.runJob(() => slow.promise, request).catch((e: unknown) => e);
     await settle();
     jest.advanceTimersByTime(2000);
     expect(codeOf(await answer)).toEqual(['PROCESSING_TIMEOUT', 504]);
     expect(capacity.stats().running).toBe(1);
+    // The request knows its work goes on, so what the work holds is not given back yet.
+    let stopped = false;
+    void workStopped(request).then(() => (stopped = true));
+    await settle();
+    expect([request.running.size, stopped]).toEqual([1, false]);
     slow.fail(new Error('stopped late')); // a late failure has no one to tell, and is no crash
     await settle();
     expect(capacity.stats().running).toBe(0);
+    expect([request.running.size, stopped]).toEqual([0, true]);
   });
 
   it('one deadline: time spent waiting for upload memory counts against the job', async () => {

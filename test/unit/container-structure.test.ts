@@ -47,6 +47,32 @@ describe('readContainer', () => {
     expect(readContainer(jpeg.subarray(0, jpeg.length - 100), 'jpeg', 1000).complete).toBe(false);
   });
 
+  it("data appended after the image (a phone's motion photo) is not looked at", async () => {
+    const jpeg = await images.jpeg(320, 240);
+    // A trailer with a start-of-scan marker and no end-of-image after it, as random bytes of an
+    // appended MP4 often have: only the main image's own scan and end count.
+    const trailer = Buffer.concat([
+      Buffer.from('ftypmp42'),
+      Buffer.from([0xff, 0xda, 0, 8]),
+      Buffer.alloc(4096, 7),
+    ]);
+    expect(readContainer(Buffer.concat([jpeg, trailer]), 'jpeg', 1000).complete).toBe(true);
+  });
+
+  it("an EXIF thumbnail's own markers do not stand for the main image", async () => {
+    const thumbnail = await images.jpeg(32, 24);
+    const main = await images.jpeg(320, 240);
+    // An APP1 segment holding a whole JPEG (its own scan and end), before the main image's.
+    const app1 = Buffer.alloc(4);
+    app1.writeUInt16BE(0xffe1, 0);
+    app1.writeUInt16BE(thumbnail.length + 2, 2);
+    const withThumbnail = Buffer.concat([main.subarray(0, 2), app1, thumbnail, main.subarray(2)]);
+    expect(readContainer(withThumbnail, 'jpeg', 1000).complete).toBe(true);
+    // Cut inside the main image: the thumbnail's end marker must not make it look complete.
+    const cut = withThumbnail.subarray(0, withThumbnail.length - 200);
+    expect(readContainer(cut, 'jpeg', 1000).complete).toBe(false);
+  });
+
   it('a JPEG whose header claims more than its data can hold is incomplete; a flat one is not', async () => {
     const small = await images.jpeg(64, 48);
     const sof = small.indexOf(Buffer.from([0xff, 0xc0]));

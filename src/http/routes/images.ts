@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Capacity } from '../../capacity/capacity';
-import { AppError } from '../../errors/app-error';
+import { workStopped } from '../../capacity/request-scope';
+import { AppError, clientClosed } from '../../errors/app-error';
 import { parseVariantParams, type ParamContext } from '../../domain/parse-params';
 import type { VariantRequest } from '../../domain/variant-set';
 import type { ImageService } from '../../service/image-service';
@@ -50,8 +51,14 @@ async function receive(req: Request, res: Response, deps: ImageRoutesDeps, spec:
   const scope = requestScope(res);
   const maxBytes = deps.limits.maxUploadBytes;
   const release = await deps.capacity.reserveUploadMemory(bytesToReserve(req, maxBytes), scope);
-  // Held until the answer is sent: the body is referenced until then.
-  res.once('close', release);
+  // The client may have gone in the same tick as the grant: 'close' has fired already.
+  if (res.closed) {
+    release();
+    throw clientClosed();
+  }
+  // Held while the body may be referenced: until the answer is sent and, since a job past the
+  // deadline goes on after its 504, until the request's work has stopped too.
+  res.once('close', () => void workStopped(scope).then(release));
   const { upload, fields } = await readUpload(req, res, {
     kind,
     limits: deps.limits,
