@@ -23,19 +23,8 @@ else
   UP_SOURCE=(--build)
 fi
 
-passed=0
-failed=0
-check() { # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "PASS $what"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $what"
-  fi
-}
+# shellcheck source=test/e2e/lib.sh
+. test/e2e/lib.sh
 teardown() {
   if [ "$failed" -gt 0 ]; then compose logs --tail 40 >&2 || true; fi
   compose down -v --remove-orphans >/dev/null 2>&1 || true
@@ -226,5 +215,4 @@ sleep 3 # DNS (valid=2s) drops the stopped replicas
 check "502 from nginx (no replica) is JSON BAD_GATEWAY" edge 502 BAD_GATEWAY "$URL/healthz"
 check "502 from nginx carries Retry-After" grep -qi '^Retry-After:' /tmp/e2e-edge-headers
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

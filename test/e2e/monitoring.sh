@@ -35,19 +35,8 @@ else
   UP_SOURCE=(--build)
 fi
 
-passed=0
-failed=0
-check() { # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "PASS $what"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $what"
-  fi
-}
+# shellcheck source=test/e2e/lib.sh
+. test/e2e/lib.sh
 teardown() {
   if [ "$failed" -gt 0 ]; then compose logs --tail 30 prometheus >&2 || true; fi
   compose down -v --remove-orphans >/dev/null 2>&1 || true
@@ -220,5 +209,4 @@ check "ImageResizerAvailabilityBurnRateFast is pending too (got: $burn)" test "$
 unavailable=$(until_equal 20 "$s3_sent" 'sum(http_requests_rejected_total{job="image-resizer", code="STORAGE_UNAVAILABLE"})')
 check "the $s3_sent uploads are counted as STORAGE_UNAVAILABLE (got: ${unavailable:-none})" test "$unavailable" = "$s3_sent"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -28,19 +28,8 @@ TMP=$(mktemp -d)
 # the S3 image are local here (no public registry): do not ask a registry for their digests.
 export DEPLOY_STACK=$STACK DEPLOY_NGINX_PORT=$PORT SWARM_RESOLVE_IMAGE=never DEPLOY_TIMEOUT=240
 
-passed=0
-failed=0
-check() { # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "PASS $what"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $what"
-  fi
-}
+# shellcheck source=test/e2e/lib.sh
+. test/e2e/lib.sh
 
 remove_stack() {
   docker stack rm "$STACK" >/dev/null 2>&1 || true
@@ -190,5 +179,4 @@ echo "=== releases recorded"
 bash scripts/swarm/releases.sh staging
 
 echo "info: the whole test took $(($(date +%s) - t0)) s"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type HostFacts } from '../../src/config/config';
+import { parseEnvFile } from '../support/config-files';
 
 const host: HostFacts = {
   cpus: 4,
@@ -251,12 +252,7 @@ describe('loadConfig', () => {
 
 describe('.env.example', () => {
   const text = readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
-  const assignments = Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => /^[A-Z0-9_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
+  const assignments = parseEnvFile(text);
 
   it('lists every variable the service reads, and nothing else', () => {
     expect(Object.keys(assignments).sort()).toEqual([...CONFIG_VARIABLES].sort());

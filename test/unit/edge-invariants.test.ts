@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { errorCodes } from '../../src/errors/app-error';
+import { durationMs, parseEnvFile } from '../support/config-files';
 
 // The promises nginx and the app keep only together, checked on the files that configure them:
 // the template nginx renders, the compose file that sets its variables, and every deploy's app
@@ -12,21 +13,6 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const template = read('nginx/templates/default.conf.template');
 const compose = read('docker-compose.yml');
 const host = { cpus: 2, readFile: () => '' };
-
-const parseEnvFile = (text: string) =>
-  Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => /^[A-Z0-9_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-
-/** nginx time ("35s", "1m", "500ms") in ms. */
-function nginxMs(value: string): number {
-  const m = /^(\d+)(ms|s|m)?$/.exec(value);
-  if (!m) throw new Error(`not an nginx time: ${value}`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'];
-}
 
 const MARGIN_MS = 5000;
 
@@ -43,7 +29,7 @@ describe('nginx and the app: timeouts', () => {
     '%s: the app answers (REQUEST_DEADLINE_MS) at least 5 s before nginx gives up',
     (file) => {
       const config = loadConfig(parseEnvFile(read(file)), host);
-      expect(nginxMs(proxyTimeout ?? '')).toBeGreaterThanOrEqual(
+      expect(durationMs(proxyTimeout ?? '')).toBeGreaterThanOrEqual(
         config.jobs.requestDeadlineMs + MARGIN_MS,
       );
       expect(config.jobs.maxQueueWaitMs).toBeLessThanOrEqual(config.jobs.requestDeadlineMs);
@@ -52,7 +38,7 @@ describe('nginx and the app: timeouts', () => {
 
   it('the default deadline keeps the invariant too', () => {
     const config = loadConfig({}, host);
-    expect(nginxMs(proxyTimeout ?? '')).toBeGreaterThanOrEqual(
+    expect(durationMs(proxyTimeout ?? '')).toBeGreaterThanOrEqual(
       config.jobs.requestDeadlineMs + MARGIN_MS,
     );
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config/config';
 import { ROUTES } from '../../src/http/route-label';
+import { parseEnvFile } from '../support/config-files';
 
 // The Kubernetes manifests (deploy/k8s), rendered as the pipeline renders them (kubectl
 // kustomize, through scripts/k8s/render.sh with a digest), validated against the API's schemas
@@ -96,13 +97,6 @@ function render(environment: string): { text: string; objects: K8sObject[] } {
   return { text: out.stdout, objects };
 }
 
-const parseEnvFile = (text: string) =>
-  Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => /^[A-Z0-9_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
 const matches = (selector: Labels | undefined, labels: Labels) =>
   selector !== undefined &&
   Object.keys(selector).length > 0 &&

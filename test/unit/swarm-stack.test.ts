@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config';
+import { durationMs, parseEnvFile } from '../support/config-files';
 
 // The Swarm stack (docker-compose.yml + deploy/swarm/stack.yml, merged by scripts/swarm/deploy.sh
 // with `docker compose config`) keeps the promises docs/releases.md makes: health-gated rolling
@@ -37,22 +38,6 @@ function merge(base: unknown, over: unknown): unknown {
 const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 const get = (tree: unknown, ...keys: string[]): unknown =>
   keys.reduce<unknown>((t, k) => (isTree(t) ? t[k] : undefined), tree);
-/** Compose durations ("10s", "2s", "1m30s") in ms. */
-const durationMs = (value: unknown) => {
-  const parts = [...String(value).matchAll(/(\d+)(ms|s|m)/g)];
-  if (parts.length === 0) throw new Error(`not a duration: ${String(value)}`);
-  return parts.reduce(
-    (ms, [, n, unit]) => ms + Number(n) * { ms: 1, s: 1000, m: 60_000 }[unit as 'ms' | 's' | 'm'],
-    0,
-  );
-};
-const parseEnvFile = (text: string) =>
-  Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => /^[A-Z0-9_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
 
 const compose = parseCompose(read('docker-compose.yml'));
 const override = parseCompose(read('deploy/swarm/stack.yml'));
