@@ -18,5 +18,7 @@ module.exports = {
   collectCoverageFrom: againstDist ? ['dist/**/*.js'] : ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'cobertura'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  // Every supertest response is checked against the app's OpenAPI document.
+  setupFilesAfterEnv: ['<rootDir>/test/support/contract-hook.ts'],
   testTimeout: 30_000,
 };

@@ -4,6 +4,9 @@ import type { Registry } from 'prom-client';
 import type { BuildInfo } from './build-info';
 import type { ParamContext } from './domain/parse-params';
 import { requireApiKey } from './http/auth';
+import { cors, type AllowedOrigins } from './http/cors';
+import { buildOpenApiDocument } from './http/openapi/openapi-document';
+import { apiDocsRoutes } from './http/routes/api-docs';
 import { errorHandler, notFound } from './http/error-handler';
 import { httpMetrics } from './http/metrics-middleware';
 import type { UploadLimits } from './http/read-multipart';
@@ -32,11 +35,25 @@ export interface AppDeps {
   requestDeadlineMs: number;
   /** True once SIGTERM came: responses then close their connections. */
   draining: () => boolean;
+  /** CORS_ALLOWED_ORIGINS: the browser pages that may call the API. */
+  corsAllowedOrigins: AllowedOrigins;
+  /** API_DOCS: serve the API reference page at /docs (the document is always served). */
+  referencePage: boolean;
 }
 
 /** Builds the HTTP app from its dependencies. Never listens and never reads the environment. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const openapi = buildOpenApiDocument({
+    params: deps.params,
+    maxUploadBytes: deps.limits.maxUploadBytes,
+    authRequired: deps.apiKeys.length > 0,
+    referencePage: deps.referencePage,
+    version: deps.buildInfo.version,
+  });
+  // The contract this app answers by, for whoever holds the app (the tests check every
+  // response against it).
+  app.locals.openapi = openapi;
   app.disable('x-powered-by');
   app.disable('etag'); // JSON answers are per request; image ETags are set explicitly
   app.use(httpMetrics(deps.metrics));
@@ -50,9 +67,12 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  // Before authentication and admission: a preflight carries no credentials and does no work.
+  app.use(cors(deps.corsAllowedOrigins));
   // Probes and metrics stay open: orchestrators call them without credentials (nginx hides
-  // /metrics from the outside).
+  // /metrics from the outside). So does the contract: it holds no secret.
   app.use(healthRoutes(deps));
+  app.use(apiDocsRoutes({ openapi, referencePage: deps.referencePage }));
   // Order matters: refuse unauthenticated requests, then overload, before reading any body.
   if (deps.apiKeys.length > 0) app.use('/v1', requireApiKey(deps.apiKeys));
   app.use('/v1', admit(deps.capacity, deps.requestDeadlineMs));

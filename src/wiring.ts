@@ -91,6 +91,8 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
     apiKeys: config.auth.apiKeys,
     requestDeadlineMs: config.jobs.requestDeadlineMs,
     draining: () => draining.active,
+    corsAllowedOrigins: config.api.corsAllowedOrigins,
+    referencePage: config.api.referencePage,
   });
   return { app, s3, registry, draining, capacity };
 }

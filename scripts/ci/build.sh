@@ -8,5 +8,7 @@ npm ci --no-audit --no-fund --prefer-offline
 npm run lint
 npm run typecheck
 npm run format
+# The API contract: docs/openapi.json and the typed client's types current, the document linted.
+npm run openapi:check
 npm run build
 cat dist/build-info.json

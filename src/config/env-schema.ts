@@ -25,6 +25,16 @@ const widthList = z
   .regex(/^\d{1,6}(,\d{1,6})*$/, 'must be a comma list of whole numbers, e.g. 320,640,1280')
   .transform((v) => v.split(',').map(Number));
 
+// scheme://host[:port] as browsers send it in Origin: lower case, no path, no trailing slash.
+const ORIGIN = String.raw`https?://([a-z0-9-]+\.)*[a-z0-9-]+(:[0-9]{1,5})?`;
+const corsOrigins = z
+  .string()
+  .regex(
+    new RegExp(`^(\\*|${ORIGIN}(,${ORIGIN})*)$`),
+    'must be * or a comma list of origins such as https://app.example.com,http://localhost:5173 (lower case, no path)',
+  )
+  .transform((v) => (v === '*' ? ('*' as const) : v.split(',')));
+
 const presetSchema = z.strictObject({
   widths: z.array(z.number()).max(MAX_WIDTHS).optional(),
   height: z.number().optional(),
@@ -67,6 +77,7 @@ export const envSchema = z.object({
     .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or path segments each ending in /')
     .default(''),
   S3_PUBLIC_BASE_URL: httpUrl.optional(),
+  S3_PUBLIC_READ: flag(false),
   S3_CHECKSUMS: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).default('WHEN_SUPPORTED'),
   S3_TIMEOUT_MS: wholeNumber(100, 120 * SECONDS).default(3 * SECONDS),
   S3_MAX_ATTEMPTS: wholeNumber(1, 10).default(3),
@@ -94,6 +105,9 @@ export const envSchema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: wholeNumber(100, 3600 * SECONDS).default(65 * SECONDS),
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 600 * SECONDS).default(1 * SECONDS),
   SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 3600 * SECONDS).default(8 * SECONDS),
+
+  CORS_ALLOWED_ORIGINS: corsOrigins.default([]),
+  API_DOCS: flag(true),
 
   API_KEYS: z.string().optional(),
   API_KEYS_FILE: z.string().optional(),

@@ -11,7 +11,9 @@ import {
   type VariantSet,
 } from './variant-set';
 
+/** Every request parameter; each is documented in parameter-docs.ts (the compiler checks). */
 export const PARAMETER_NAMES = ['widths', 'height', 'fit', 'format', 'quality', 'preset'] as const;
+export type ParameterName = (typeof PARAMETER_NAMES)[number];
 
 export interface ParamContext {
   defaultWidths: number[];

@@ -4,7 +4,7 @@ import type { Metrics } from '../observability/metrics';
 import { routeOf } from './route-label';
 
 // nginx's code for "the client went away first", as the app's CLIENT_CLOSED_REQUEST.
-const CLIENT_CLOSED = String(errorCodes.CLIENT_CLOSED_REQUEST);
+const CLIENT_CLOSED = String(errorCodes.CLIENT_CLOSED_REQUEST.status);
 
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {

@@ -10,6 +10,8 @@ export const ROUTES = {
   healthz: '/healthz',
   readyz: '/readyz',
   metrics: '/metrics',
+  openapi: '/openapi.json',
+  docs: '/docs',
 } as const;
 
 export type RoutePath = (typeof ROUTES)[keyof typeof ROUTES];

@@ -12,7 +12,13 @@ PROJECT=${E2E_PROJECT:-image-resizer-e2e}
 PORT=${E2E_PORT:-18080}
 URL="http://127.0.0.1:$PORT"
 ROUNDS=${E2E_FAULT_ROUNDS:-3}
+PAGE_ORIGIN=${E2E_PAGE_ORIGIN:-http://127.0.0.1:18090}
 export NGINX_PORT=$PORT GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
+# The local stack's config (deploy/app.env), with this test's port in the public URL of the
+# variants and the test page's origin allowed (CORS): the browser test loads both.
+export APP_CONFIG=/tmp/e2e-app.env
+sed -e "s#^S3_PUBLIC_BASE_URL=.*#S3_PUBLIC_BASE_URL=$URL/images/#" \
+  -e "s#^CORS_ALLOWED_ORIGINS=.*#CORS_ALLOWED_ORIGINS=$PAGE_ORIGIN#" deploy/app.env >"$APP_CONFIG"
 # Every `docker compose` below, subshells included, works on this project and these files.
 export COMPOSE_PROJECT_NAME=$PROJECT COMPOSE_FILE=docker-compose.yml:test/e2e/compose.s3-proxy.yml
 compose() { docker compose "$@"; }
@@ -62,6 +68,25 @@ check "X-Request-ID is passed through and returned" \
   bash -c "curl -s -D - -o /dev/null -H 'X-Request-ID: e2e-id-42' $URL/healthz | grep -qi '^X-Request-ID: e2e-id-42'"
 check "nginx and the app log the same request id" \
   bash -c "docker compose logs nginx | grep -q '\"request_id\":\"e2e-first-upload\"' && docker compose logs app | grep -q '\"id\":\"e2e-first-upload\"'"
+
+echo "=== the API contract through nginx: every answer as /openapi.json describes it, CORS on nginx's errors"
+npx tsx test/e2e/contract.ts "$URL" "$PAGE_ORIGIN" >/tmp/e2e-contract.log 2>&1
+code=$?
+sed 's/^/  /' /tmp/e2e-contract.log
+check "every answer through nginx matches the served OpenAPI document; nginx's own errors carry CORS for the allowed page only" test "$code" = 0
+status=$(upload test/fixtures/hostile/valid.jpg e2e-variant-url)
+variant_url=$(node -p 'JSON.parse(require("fs").readFileSync("/tmp/e2e-body","utf8")).variants[0].url' 2>/dev/null)
+check "a variant's url ($variant_url) serves the image" \
+  bash -c "curl -fsS -o /dev/null -w '%{content_type}' '$variant_url' | grep -q '^image/jpeg'"
+check "the typed client (examples/typed-client) uploads and prints the variants" \
+  bash -c "npx tsx examples/typed-client/upload.ts '$URL' test/fixtures/hostile/valid.jpg 32,48 webp | grep -q '^  48x36 webp'"
+
+echo "=== the upload page in Chromium, served from $PAGE_ORIGIN, calling the API through nginx"
+mkdir -p reports/browser
+npx tsx test/e2e/browser.ts "$URL" "$PAGE_ORIGIN" reports/browser >/tmp/e2e-browser.log 2>&1
+code=$?
+sed 's/^/  /' /tmp/e2e-browser.log
+check "browser: a real JPEG's variants load at their widths; nginx's 413 and the app's 415 show their messages (screenshots in reports/browser)" test "$code" = 0
 
 check "admin process: ensure-bucket runs from the same image and config" \
   bash -c "docker compose run --rm -T app node dist/admin/ensure-bucket.js | grep -q '\"bucket\":\"images\"'"

@@ -1,4 +1,9 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketPolicyCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import request from 'supertest';
 import * as images from '../support/images';
 import { cutPutsProxy } from '../support/cut-puts-proxy';
@@ -93,5 +98,29 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
     });
     const again = await ensureBucket(client, name);
     expect(again).toEqual({ ...first, created: false });
+  });
+
+  it('admin task: with S3_PUBLIC_READ anyone may GET the variants', async () => {
+    const name = `public-${Date.now()}`;
+    await ensureBucket(client, name);
+    await client.send(new PutObjectCommand({ Bucket: name, Key: 'v/a.jpg', Body: 'x' }));
+    const anonymous = (path: string) => fetch(`${endpoint}/${name}/${path}`).then((r) => r.status);
+    expect(await anonymous('v/a.jpg')).toBe(403);
+    const options = { publicRead: true, keyPrefix: 'v/' };
+    expect(await ensureBucket(client, name, options)).toMatchObject({ publicRead: true });
+    await ensureBucket(client, name, options); // idempotent: one statement, not two
+    const { Policy } = await client.send(new GetBucketPolicyCommand({ Bucket: name }));
+    const statements = (JSON.parse(Policy ?? '{}') as { Statement: unknown[] }).Statement;
+    // Reading objects under the prefix, nothing else (moto does not enforce policies on writes,
+    // so the statement itself is checked).
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${name}/v/*`,
+      }),
+    ]);
+    expect(await anonymous('v/a.jpg')).toBe(200);
   });
 });

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { createHttpServer } from '../../src/http/http-server';
+import { servedDocuments } from './contract-hook';
+import type { OpenApiDocument } from '../../src/http/openapi/openapi-document';
 import type { buildTestApp } from './test-app';
 
 /** Listens on a free port of 127.0.0.1; resolves with the port and the base URL. */
@@ -19,9 +21,13 @@ export async function listen(built: ReturnType<typeof buildTestApp>) {
     built.config.http,
     built.config.jobs.requestDeadlineMs,
   );
+  const address = await listenOnLoopback(server);
+  // Responses to fetch() from this server are checked against its OpenAPI document.
+  servedDocuments.set(address.url, built.app.locals.openapi as OpenApiDocument);
   return {
-    ...(await listenOnLoopback(server)),
+    ...address,
     async close() {
+      servedDocuments.delete(address.url);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },

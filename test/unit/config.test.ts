@@ -44,6 +44,7 @@ describe('loadConfig', () => {
         forcePathStyle: false,
         keyPrefix: '',
         publicBaseUrl: undefined,
+        publicRead: false,
         checksums: 'WHEN_SUPPORTED',
         timeoutMs: 3000,
         maxAttempts: 3,
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
         uvThreadpoolSize: 12,
       },
       auth: { apiKeys: [], onlyPresets: false },
+      api: { corsAllowedOrigins: [], referencePage: true },
       defaultWidths: [320, 640, 1280],
       jpegMozjpeg: false,
       avifEffort: 3,
@@ -83,6 +85,7 @@ describe('loadConfig', () => {
       S3_ENDPOINT: 'http://s3:8333',
       S3_FORCE_PATH_STYLE: 'true',
       S3_KEY_PREFIX: 'variants/v1/',
+      S3_PUBLIC_READ: 'true',
       S3_PUBLIC_BASE_URL: 'https://cdn.example.com/img',
       S3_CHECKSUMS: 'WHEN_REQUIRED',
       S3_TIMEOUT_MS: '1500',
@@ -109,6 +112,8 @@ describe('loadConfig', () => {
       SHUTDOWN_DRAIN_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '4000',
       API_KEYS: 'key-one-0123456789abcdef,key-two-0123456789abcdef',
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
+      API_DOCS: 'false',
     });
     expect(config).toEqual({
       env: 'production',
@@ -130,6 +135,7 @@ describe('loadConfig', () => {
         forcePathStyle: true,
         keyPrefix: 'variants/v1/',
         publicBaseUrl: 'https://cdn.example.com/img/',
+        publicRead: true,
         checksums: 'WHEN_REQUIRED',
         timeoutMs: 1500,
         maxAttempts: 2,
@@ -152,6 +158,10 @@ describe('loadConfig', () => {
       auth: {
         apiKeys: ['key-one-0123456789abcdef', 'key-two-0123456789abcdef'],
         onlyPresets: true,
+      },
+      api: {
+        corsAllowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
+        referencePage: false,
       },
       defaultWidths: [100, 200],
       jpegMozjpeg: true,
@@ -224,6 +234,8 @@ describe('loadConfig', () => {
     ['API_KEYS', 'has space 0123456789abcdef'],
     ['API_KEYS', ' , '],
     ['API_KEYS_FILE', '/no/such/file'],
+    ['CORS_ALLOWED_ORIGINS', 'https://app.example.com/'],
+    ['API_DOCS', 'no'],
   ])('names %s when it is %j', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

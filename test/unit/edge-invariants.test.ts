@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { errorCodes } from '../../src/errors/app-error';
+import { EXPOSED_HEADERS } from '../../src/http/cors';
 import { durationMs, parseEnvFile } from '../support/config-files';
 
 // The promises nginx and the app keep only together, checked on the files that configure them:
@@ -67,7 +68,9 @@ describe("nginx's own errors: the service's JSON shape and error table", () => {
       (m[2] ?? '').replace(/\$req_id/g, 'id-1').replace(/\$\{NGINX_CLIENT_MAX_BODY_SIZE\}/g, '26m'),
     ) as { error: { code: string; message: string; requestId: string } },
   }));
-  const errorPages = [...template.matchAll(/^\s*error_page ([\d ]+?) (?:=(\d{3}) )?@(\w+);$/gm)];
+  const errorPages = [
+    ...template.matchAll(/^\s*error_page ([\d ]+?) (?:=(\d{3}) )?(?:@|\/_edge\/)(\w+);$/gm),
+  ];
 
   it('answers every status nginx can produce itself', () => {
     const handled = errorPages.flatMap((m) => (m[1] ?? '').split(' ').map(Number));
@@ -81,25 +84,82 @@ describe("nginx's own errors: the service's JSON shape and error table", () => {
     for (const { status, body } of bodies) {
       expect(Object.keys(body)).toEqual(['error']);
       expect(Object.keys(body.error)).toEqual(['code', 'message', 'requestId']);
-      expect(errorCodes[body.error.code as keyof typeof errorCodes]).toBe(status);
+      const spec = errorCodes[body.error.code as keyof typeof errorCodes];
+      expect(spec.status).toBe(status);
       expect(body.error.requestId).toBe('id-1');
     }
   });
 
   it('every error_page leads to a location that answers with its own status', () => {
     for (const [, , changedTo, name] of errorPages) {
-      const location = new RegExp(`location @${name} \\{([^}]*)\\}`).exec(template)?.[1];
+      const location = new RegExp(`location (?:@|= \\/_edge\\/)${name} \\{([^}]*)\\}`).exec(
+        template,
+      )?.[1];
       expect(location).toBeDefined();
       expect(location).toMatch(/default_type application\/json;/);
       expect(location).toMatch(/add_header X-Request-ID \$req_id always;/);
+      // Or a browser page sees a CORS failure instead of nginx's error.
+      expect(location).toMatch(
+        /add_header Access-Control-Allow-Origin \$cors_allow_origin always;/,
+      );
+      expect(location).toMatch(
+        /add_header Access-Control-Expose-Headers \$cors_expose_headers always;/,
+      );
       if (changedTo) expect(location).toContain(`return ${changedTo} `);
+    }
+  });
+
+  it('every code the error table says nginx answers has a body in the template', () => {
+    const answered = new Set(bodies.map((b) => b.body.error.code));
+    for (const [code, spec] of Object.entries(errorCodes)) {
+      if ('edge' in spec) expect([code, answered.has(code)]).toEqual([code, true]);
+    }
+    for (const code of answered) {
+      const spec = errorCodes[code as keyof typeof errorCodes];
+      expect([code, spec.scope]).toEqual([code, 'any']);
     }
   });
 
   it('429 and 502 tell the client when to retry', () => {
     for (const name of ['rate_limited', 'bad_gateway']) {
-      const location = new RegExp(`location @${name} \\{([^}]*)\\}`).exec(template)?.[1];
+      const location = new RegExp(`location (?:@|= \\/_edge\\/)${name} \\{([^}]*)\\}`).exec(
+        template,
+      )?.[1];
       expect(location).toMatch(/add_header Retry-After \d+ always;/);
     }
   });
+});
+
+describe('nginx and the app: CORS', () => {
+  const APP_CONFIGS = ['deploy/app.env', 'deploy/staging/app.env', 'deploy/production/app.env'];
+
+  it("nginx lets pages read the same headers as the app's CORS does", () => {
+    const listed = /default "([^"]+)";\n\}/.exec(
+      template.slice(template.indexOf('map $cors_allow_origin $cors_expose_headers')),
+    )?.[1];
+    expect(listed?.split(', ')).toEqual([...EXPOSED_HEADERS]);
+  });
+
+  it('nginx reads CORS_ALLOWED_ORIGINS from the app config under compose and Swarm', () => {
+    const nginx = compose.slice(compose.indexOf('\n  nginx:'), compose.indexOf('\n  s3:'));
+    expect(nginx).toContain('env_file: ["${APP_CONFIG:-deploy/app.env}"]');
+    expect(compose).toMatch(/\n {2}app:[\s\S]*env_file: \["\$\{APP_CONFIG:-deploy\/app\.env\}"\]/);
+    // Swarm: that one line only, so an app-only config change leaves nginx (the port) running.
+    const stack = read('deploy/swarm/stack.yml');
+    const swarmNginx = stack.slice(stack.indexOf('\n  nginx:'), stack.indexOf('\n  s3:'));
+    expect(swarmNginx).toContain('env_file: !reset []');
+    expect(swarmNginx).toContain('CORS_ALLOWED_ORIGINS: ${CORS_ALLOWED_ORIGINS:-}');
+    expect(read('scripts/swarm/deploy.sh')).toMatch(
+      /^CORS_ALLOWED_ORIGINS=\$\(sed -n 's\/\^CORS_ALLOWED_ORIGINS=\/\/p' "\$APP_CONFIG"/m,
+    );
+  });
+
+  it.each(APP_CONFIGS)(
+    '%s sets CORS_ALLOWED_ORIGINS (empty for none): nginx cannot start with it unset',
+    (file) => {
+      const env = parseEnvFile(read(file));
+      expect(env).toHaveProperty('CORS_ALLOWED_ORIGINS');
+      expect(() => loadConfig(env, host)).not.toThrow();
+    },
+  );
 });

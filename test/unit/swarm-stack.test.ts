@@ -108,9 +108,15 @@ describe('the Swarm stack: nginx in front, as under compose', () => {
     expect(get(stack, 'configs', 'nginx_template', 'file')).toBe(
       './nginx/templates/default.conf.template',
     );
-    // Same environment as compose's nginx: the edge invariants hold unchanged.
-    expect(get(override, 'services', 'nginx', 'environment')).toBeUndefined();
-    expect(nginx.environment).toEqual(get(compose, 'services', 'nginx', 'environment'));
+    // Same environment as compose's nginx, so the edge invariants hold unchanged, plus the one
+    // variable compose gives it from the app config file (env_file), which swarm passes alone.
+    expect(get(override, 'services', 'nginx', 'environment')).toEqual({
+      CORS_ALLOWED_ORIGINS: '${CORS_ALLOWED_ORIGINS:-}',
+    });
+    expect(nginx.environment).toEqual({
+      ...(get(compose, 'services', 'nginx', 'environment') as object),
+      CORS_ALLOWED_ORIGINS: '${CORS_ALLOWED_ORIGINS:-}',
+    });
   });
 });
 
