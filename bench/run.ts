@@ -11,9 +11,16 @@ import { startS3 } from '../test/support/s3-server';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { processCpuSeconds, runAtRate, runInProcess, runLoad, type LoadResult } from './lib/load';
 import { multipart, startNaiveServer } from './lib/naive';
+import { startIpx } from './lib/ipx-peer';
 import { startNginx } from './lib/nginx';
 import { rawSharp, versions } from './lib/raw-sharp';
-import { renderChart, renderMarkdown, SCENARIOS as S, type Report } from './lib/report';
+import {
+  renderChart,
+  renderMarkdown,
+  SCENARIOS as S,
+  type PeerRound,
+  type Report,
+} from './lib/report';
 import { withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 
@@ -65,6 +72,47 @@ async function main() {
     );
     log(`c=${c}: raw sharp done`);
   }
+
+  // 1b. The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
+  // upload (as a client sends it), the same resize (12 MP -> 800 px JPEG q80, progressive),
+  // rounds alternating level by level; medians compared within this run.
+  const peerLevels = [2, 4, 8];
+  const peerRounds = quick ? 2 : 3;
+  const peerRequests = (c: number) => Math.max(quick ? 16 : 32, c * (quick ? 4 : 8));
+  const ipx = await startIpx(photo, 64);
+  const peer: PeerRound[] = [];
+  const peerSink = await startSinkS3();
+  await withService(
+    { S3_ENDPOINT: peerSink.endpoint, S3_BUCKET: 'bench', ...serviceEnv },
+    async (url, server) => {
+      let from = 5e6;
+      for (let round = 0; round < peerRounds; round++) {
+        for (const c of peerLevels) {
+          const requests = peerRequests(c);
+          const ipxRun = await runLoad({
+            url: ipx.url,
+            path: (i) => ipx.path(from + i),
+            concurrency: c,
+            requests,
+            serverCpu: () => processCpuSeconds(ipx.pid),
+          });
+          const serviceRun = await runLoad({
+            url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+            concurrency: c,
+            requests,
+            body: (i) => multipart(photo(from + i)).data,
+            contentType: multipart(photo(0)).type,
+            serverCpu: () => processCpuSeconds(server.child.pid!),
+          });
+          from += 1e4;
+          peer.push({ round, concurrency: c, ipx: ipxRun, service: serviceRun });
+        }
+        log(`peer round ${round + 1}/${peerRounds} done`);
+      }
+    },
+  );
+  await ipx.stop();
+  await peerSink.close();
 
   // 2-4. The built service into the near-free sink, directly and through nginx (the production
   // configuration), interleaved level by level so both see the same machine.
@@ -205,6 +253,7 @@ async function main() {
     results,
     ...onS3,
     dedupe: dedupeSink,
+    peer,
     memory: { service: serviceMemory, naive: naiveMemory, uploadBytes: corpus.jpeg20mb.length },
     soak,
     notes,

@@ -63,14 +63,19 @@ function summarize(
   };
 }
 
-function post(agent: Agent, url: URL, body: Buffer, contentType: string): Promise<number> {
+function send(
+  agent: Agent,
+  url: URL,
+  body: Buffer | undefined,
+  contentType: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
-        method: 'POST',
+        method: body ? 'POST' : 'GET',
         agent,
-        headers: { 'Content-Type': contentType, 'Content-Length': body.length },
+        headers: body ? { 'Content-Type': contentType, 'Content-Length': body.length } : {},
       },
       (res) => {
         res.resume();
@@ -90,24 +95,29 @@ export async function runLoad(options: {
   url: string;
   concurrency: number;
   requests: number;
-  body: (i: number) => Buffer;
+  /** POST this body; without it, GET `url` + `path(i)` (the ipx peer reads its files itself). */
+  body?: (i: number) => Buffer;
+  path?: (i: number) => string;
   contentType?: string;
   serverCpu?: () => number;
 }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const url = new URL(options.url);
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   let next = 0;
   // Bodies are made before the clock starts: making them is not the service's work.
-  const bodies = Array.from({ length: options.requests }, (_, i) => options.body(i));
+  const bodies = Array.from({ length: options.requests }, (_, i) => options.body?.(i));
+  const urls = Array.from(
+    { length: options.requests },
+    (_, i) => new URL(options.url + (options.path?.(i) ?? '')),
+  );
   const cpu = cpuMeter(options.serverCpu);
   const started = process.hrtime.bigint();
   const client = async () => {
     while (next < options.requests) {
-      const body = bodies[next++] as Buffer;
+      const i = next++;
       const t = process.hrtime.bigint();
-      const status = await post(agent, url, body, options.contentType ?? 'image/jpeg');
+      const status = await send(agent, urls[i]!, bodies[i], options.contentType ?? 'image/jpeg');
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
@@ -175,7 +185,7 @@ export async function runAtRate(options: {
       continue;
     }
     const t = process.hrtime.bigint();
-    const request = post(agent, url, options.body(i), 'image/jpeg').then(
+    const request = send(agent, url, options.body(i), 'image/jpeg').then(
       (status) => {
         latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
         statuses[status] = (statuses[status] ?? 0) + 1;

@@ -21,6 +21,14 @@ interface Memory {
   rssMiB: number;
 }
 
+/** One level of one round of the peer comparison: unjs/ipx against /v1/resize (multipart). */
+export interface PeerRound {
+  round: number;
+  concurrency: number;
+  ipx: LoadResult;
+  service: LoadResult;
+}
+
 export interface Report {
   when: string;
   quick: boolean;
@@ -30,6 +38,7 @@ export interface Report {
   results: Record<string, LoadResult[]>;
   realS3: LoadResult;
   dedupe: { miss: LoadResult; hit: LoadResult };
+  peer?: PeerRound[];
   dedupeRealS3: { miss: LoadResult; hit: LoadResult };
   memory: { service: Memory; naive: Memory; uploadBytes: number };
   soak?: {
@@ -70,6 +79,52 @@ function soakRows(soak: Report['soak']): string[] {
   const after = soak.rss.filter(([t]) => warm && t >= warm[0]).map(([, mib]) => mib);
   return [
     `| soak ${soak.seconds} s at ${soak.load.offered}/s (/v1/images): RSS growth < 10% after warm-up | RSS ${fmt(early?.[1], 0)} MiB at ${early?.[0]} s, ${fmt(warm?.[1], 0)} MiB at ${warm?.[0]} s -> ${fmt(last?.[1], 0)} MiB at ${last?.[0]} s: ${fmt(100 * growth)}% (range after warm-up ${Math.min(...after)}-${Math.max(...after)} MiB); p50 ${fmt(soak.load.p50, 0)} / p99 ${fmt(soak.load.p99, 0)} ms; ${statusText(soak.load)}; ${soak.load.skipped} not sent (client cap) | ${yes(growth < 0.1)} |`,
+  ];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+
+/** The peer comparison by level: medians over the rounds, and their ratio. */
+export function peerSummary(peer: PeerRound[] = []) {
+  const levels = [...new Set(peer.map((p) => p.concurrency))];
+  return levels.map((c) => {
+    const at = peer.filter((p) => p.concurrency === c);
+    const service = median(at.map((p) => p.service.throughput));
+    const ipx = median(at.map((p) => p.ipx.throughput));
+    return {
+      concurrency: c,
+      rounds: at.length,
+      service,
+      ipx,
+      ratio: service / ipx,
+      serviceP50: median(at.map((p) => p.service.p50)),
+      serviceP99: median(at.map((p) => p.service.p99)),
+      ipxP50: median(at.map((p) => p.ipx.p50)),
+      ipxP99: median(at.map((p) => p.ipx.p99)),
+      serviceCpu: median(at.map((p) => p.service.cpuMs.server ?? NaN)),
+      ipxCpu: median(at.map((p) => p.ipx.cpuMs.server ?? NaN)),
+    };
+  });
+}
+
+function peerRows(peer: Report['peer']): string[] {
+  const summary = peerSummary(peer);
+  if (summary.length === 0) return [];
+  return [
+    '',
+    'Peer: unjs/ipx 3 in its own process (GET from local disk) against `/v1/resize` with a multipart',
+    'upload, 12 MP -> 800 px progressive JPEG q80 for both; medians of alternating rounds.',
+    '',
+    '| concurrency | rounds | service images/s | ipx images/s | ratio | p50 / p99 ms service | p50 / p99 ms ipx | CPU ms/req service / ipx | >= 1.0 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...summary.map(
+      (x) =>
+        `| ${x.concurrency} | ${x.rounds} | ${fmt(x.service)} | ${fmt(x.ipx)} | ${fmt(x.ratio, 2)} | ${fmt(x.serviceP50, 0)} / ${fmt(x.serviceP99, 0)} | ${fmt(x.ipxP50, 0)} / ${fmt(x.ipxP99, 0)} | ${fmt(x.serviceCpu, 0)} / ${fmt(x.ipxCpu, 0)} | ${yes(x.ratio >= 1)} |`,
+    ),
   ];
 }
 
@@ -117,6 +172,7 @@ export function renderMarkdown(report: Report): string {
     `| memory given back after the burst | service ${fmt(service.before, 0)} -> peak ${fmt(service.peakMiB, 0)} -> idle ${fmt(service.idleMiB, 0)} -> ${fmt(service.rssMiB, 0)} MiB after 10 more 12 MP uploads; naive ${fmt(naive.before, 0)} -> ${fmt(naive.peakMiB, 0)} -> ${fmt(naive.idleMiB, 0)} -> ${fmt(naive.rssMiB, 0)} MiB | ${yes(service.rssMiB < 0.75 * service.peakMiB)} |`,
     `| nginx in front costs <= 5% (saturation) | /v1/resize ${fmt(nginxOne, 2)}, /v1/images ${fmt(nginxThree, 2)} | ${Number.isNaN(nginxOne) ? '-' : yes(nginxOne >= 0.95 && nginxThree >= 0.95)} |`,
     ...soakRows(report.soak),
+    ...peerRows(report.peer),
     '',
     `Statuses of the 16 uploads: service ${service.statuses.join(',')}; naive ${naive.statuses.join(',')}.`,
     '',

@@ -17,7 +17,7 @@ export interface paths {
     post: operations['storeVariants'];
     delete?: never;
     /** CORS preflight */
-    options: operations['preflightImages'];
+    options: operations['preflightV1Images'];
     head?: never;
     patch?: never;
     trace?: never;
@@ -35,7 +35,7 @@ export interface paths {
     post: operations['resize'];
     delete?: never;
     /** CORS preflight */
-    options: operations['preflightResize'];
+    options: operations['preflightV1Resize'];
     head?: never;
     patch?: never;
     trace?: never;
@@ -52,7 +52,8 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
-    options?: never;
+    /** CORS preflight */
+    options: operations['preflightHealthz'];
     head?: never;
     patch?: never;
     trace?: never;
@@ -69,7 +70,8 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
-    options?: never;
+    /** CORS preflight */
+    options: operations['preflightReadyz'];
     head?: never;
     patch?: never;
     trace?: never;
@@ -86,7 +88,8 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
-    options?: never;
+    /** CORS preflight */
+    options: operations['preflightOpenapiJson'];
     head?: never;
     patch?: never;
     trace?: never;
@@ -103,7 +106,8 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
-    options?: never;
+    /** CORS preflight */
+    options: operations['preflightDocs'];
     head?: never;
     patch?: never;
     trace?: never;
@@ -574,6 +578,15 @@ export interface components {
       };
       content?: never;
     };
+    /** @description Allowed origins get Access-Control-Allow-* headers; others get none. */
+    Preflight: {
+      headers: {
+        /** @description The request id (yours if you sent a safe X-Request-Id); in every log line. */
+        'X-Request-Id': string;
+        [name: string]: unknown;
+      };
+      content?: never;
+    };
   };
   parameters: never;
   requestBodies: never;
@@ -679,7 +692,7 @@ export interface operations {
       504: components['responses']['UploadError504'];
     };
   };
-  preflightImages: {
+  preflightV1Images: {
     parameters: {
       query?: never;
       header?: never;
@@ -688,15 +701,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Allowed origins get Access-Control-Allow-* headers; others get none. */
-      204: {
-        headers: {
-          /** @description The request id (yours if you sent a safe X-Request-Id); in every log line. */
-          'X-Request-Id': string;
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
+      204: components['responses']['Preflight'];
       400: components['responses']['Error400'];
       404: components['responses']['Error404'];
       408: components['responses']['Error408'];
@@ -805,7 +810,7 @@ export interface operations {
       504: components['responses']['UploadError504'];
     };
   };
-  preflightResize: {
+  preflightV1Resize: {
     parameters: {
       query?: never;
       header?: never;
@@ -814,15 +819,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Allowed origins get Access-Control-Allow-* headers; others get none. */
-      204: {
-        headers: {
-          /** @description The request id (yours if you sent a safe X-Request-Id); in every log line. */
-          'X-Request-Id': string;
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
+      204: components['responses']['Preflight'];
       400: components['responses']['Error400'];
       404: components['responses']['Error404'];
       408: components['responses']['Error408'];
@@ -854,6 +851,27 @@ export interface operations {
           'application/json': components['schemas']['Health'];
         };
       };
+      400: components['responses']['Error400'];
+      404: components['responses']['Error404'];
+      408: components['responses']['Error408'];
+      413: components['responses']['Error413'];
+      429: components['responses']['Error429'];
+      431: components['responses']['HeadersTooLarge'];
+      500: components['responses']['Error500'];
+      502: components['responses']['Error502'];
+      504: components['responses']['Error504'];
+    };
+  };
+  preflightHealthz: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: components['responses']['Preflight'];
       400: components['responses']['Error400'];
       404: components['responses']['Error404'];
       408: components['responses']['Error408'];
@@ -907,6 +925,27 @@ export interface operations {
       504: components['responses']['Error504'];
     };
   };
+  preflightReadyz: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: components['responses']['Preflight'];
+      400: components['responses']['Error400'];
+      404: components['responses']['Error404'];
+      408: components['responses']['Error408'];
+      413: components['responses']['Error413'];
+      429: components['responses']['Error429'];
+      431: components['responses']['HeadersTooLarge'];
+      500: components['responses']['Error500'];
+      502: components['responses']['Error502'];
+      504: components['responses']['Error504'];
+    };
+  };
   openapi: {
     parameters: {
       query?: never;
@@ -938,6 +977,27 @@ export interface operations {
       504: components['responses']['Error504'];
     };
   };
+  preflightOpenapiJson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: components['responses']['Preflight'];
+      400: components['responses']['Error400'];
+      404: components['responses']['Error404'];
+      408: components['responses']['Error408'];
+      413: components['responses']['Error413'];
+      429: components['responses']['Error429'];
+      431: components['responses']['HeadersTooLarge'];
+      500: components['responses']['Error500'];
+      502: components['responses']['Error502'];
+      504: components['responses']['Error504'];
+    };
+  };
   reference: {
     parameters: {
       query?: never;
@@ -958,6 +1018,27 @@ export interface operations {
           'text/html': string;
         };
       };
+      400: components['responses']['Error400'];
+      404: components['responses']['Error404'];
+      408: components['responses']['Error408'];
+      413: components['responses']['Error413'];
+      429: components['responses']['Error429'];
+      431: components['responses']['HeadersTooLarge'];
+      500: components['responses']['Error500'];
+      502: components['responses']['Error502'];
+      504: components['responses']['Error504'];
+    };
+  };
+  preflightDocs: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: components['responses']['Preflight'];
       400: components['responses']['Error400'];
       404: components['responses']['Error404'];
       408: components['responses']['Error408'];

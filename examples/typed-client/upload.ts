@@ -47,7 +47,8 @@ export async function storeVariants(
   query: StoreQuery,
   apiKey?: string,
 ): Promise<StoreResult> {
-  const url = new URL('/v1/images', baseUrl);
+  // Relative to the base, so a service mounted under a path prefix works too.
+  const url = new URL('v1/images', baseUrl.replace(/\/*$/, '/'));
   for (const [name, value] of Object.entries(query)) {
     if (value !== undefined) url.searchParams.set(name, String(value));
   }

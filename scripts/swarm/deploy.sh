@@ -56,7 +56,8 @@ template_sum=$(sha256sum nginx/templates/default.conf.template | cut -c1-12)
 export APP_IMAGE=$IMAGE GIT_COMMIT=$COMMIT RELEASE_ID NGINX_TEMPLATE_CONFIG="$STACK-nginx-$template_sum"
 # nginx takes the one variable it shares with the app from the app config (deploy/swarm/stack.yml),
 # so a release whose config changes only the app's settings leaves nginx running.
-CORS_ALLOWED_ORIGINS=$(sed -n 's/^CORS_ALLOWED_ORIGINS=//p' "$APP_CONFIG" | tail -n 1)
+# (Quotes stripped as compose's env_file does.)
+CORS_ALLOWED_ORIGINS=$(sed -n 's/^CORS_ALLOWED_ORIGINS=//p' "$APP_CONFIG" | tail -n 1 | sed -E 's/^"(.*)"$/\1/; s/^'"'"'(.*)'"'"'$/\1/')
 export CORS_ALLOWED_ORIGINS
 
 work=$(mktemp -d)

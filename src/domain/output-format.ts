@@ -37,3 +37,16 @@ export function resolveOutputFormat(
       return source.format;
   }
 }
+
+/**
+ * The output format when the source's format alone decides it (everything but a TIFF asked for
+ * as `original`, whose transparency decides), or undefined when the header is needed.
+ */
+export function outputFormatWithoutHeader(
+  choice: FormatChoice,
+  format: SourceFormat,
+): OutputFormat | undefined {
+  return format === 'tiff' && choice === 'original'
+    ? undefined
+    : resolveOutputFormat(choice, { format, hasAlpha: false });
+}

@@ -19,8 +19,7 @@ const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Request-Id'];
 const ALLOWED_METHODS = ['GET', 'POST'];
 
 /**
- * Cross-origin access for browser pages, before authentication and admission: a preflight never
- * needs an API key (browsers send none with it) and never takes a slot. The headers are set on
+ * Cross-origin access for browser pages, before authentication and admission. The headers are set on
  * every response before it is made, errors included, so a page reads the service's error message
  * instead of a bare "CORS failure". nginx adds the same headers to the errors it answers itself
  * (nginx/templates), from the same variable.
@@ -30,26 +29,26 @@ export function cors(allowed: AllowedOrigins): RequestHandler {
   const known = new Set(any ? [] : allowed);
   return (req, res, next) => {
     const origin = req.headers.origin;
-    // The answer depends on Origin unless every origin gets the same one: tell caches so.
+    // '*' answers every request alike, Origin or not; otherwise the answer depends on Origin,
+    // and a shared cache must know it.
     if (!any) res.vary('Origin');
-    const ok = origin !== undefined && (any || known.has(origin));
+    const ok = any || (origin !== undefined && known.has(origin));
     if (ok) {
       res.set('Access-Control-Allow-Origin', any ? '*' : origin);
       res.set('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
     }
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      if (ok) {
-        res.set({
-          'Access-Control-Allow-Methods': ALLOWED_METHODS.join(', '),
-          'Access-Control-Allow-Headers': ALLOWED_HEADERS.join(', '),
-          'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_S),
-        });
-      }
-      // A refused origin gets the same 204 without the allow headers: the browser then blocks
-      // the request, and nothing tells a probe which origins are allowed.
-      res.status(204).end();
-      return;
+    if (req.method !== 'OPTIONS') return next();
+    // Every OPTIONS is answered here, for any path: a preflight never needs an API key (browsers
+    // send none with it) and does no work, so neither the key check nor admission sees it. A
+    // refused origin gets the same 204 without the allow headers: the browser then blocks the
+    // request, and nothing tells a probe which origins are allowed.
+    if (ok && req.headers['access-control-request-method'] !== undefined) {
+      res.set({
+        'Access-Control-Allow-Methods': ALLOWED_METHODS.join(', '),
+        'Access-Control-Allow-Headers': ALLOWED_HEADERS.join(', '),
+        'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_S),
+      });
     }
-    next();
+    res.status(204).end();
   };
 }

@@ -30,6 +30,8 @@ export interface RenderOptions {
  * (415 not an image we take, 422 unreadable or too large) so callers never see decoder errors.
  */
 export interface ImagePipeline {
+  /** The accepted format the magic bytes name, or undefined: no decoder runs, nothing is checked. */
+  sniff(input: Buffer): SourceFormat | undefined;
   /** Checks magic bytes and reads the header only: cheap, no pixel is decoded. */
   probe(input: Buffer): Promise<SourceInfo>;
   /** Decodes the source (once when that pays) and produces every variant, in the order given. */

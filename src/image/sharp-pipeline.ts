@@ -116,6 +116,11 @@ export function createSharpPipeline(
   };
 
   return {
+    sniff(input: Buffer) {
+      const sniffed = sniffFormat(input);
+      return sniffed.accepted ? sniffed.format : undefined;
+    },
+
     async probe(input: Buffer): Promise<SourceInfo> {
       if (input.length === 0) throw new AppError('EMPTY_IMAGE', 'the image is empty (0 bytes)');
       const sniffed = sniffFormat(input);

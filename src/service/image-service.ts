@@ -5,7 +5,8 @@ import { variantKey, type ResolvedVariant } from '../domain/variant-key';
 import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
 import type { Metrics } from '../observability/metrics';
-import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
+import type { ImageStore } from '../storage/image-store';
+import { variantLookups } from './variant-lookups';
 import type { Capacity } from '../capacity/capacity';
 import { ioSignal, type RequestScope } from '../capacity/request-scope';
 
@@ -49,11 +50,6 @@ const CACHE_CONTROL = 'public, max-age=31536000, immutable';
 const resolveAll = (requests: readonly VariantRequest[], source: SourceInfo): ResolvedVariant[] =>
   requests.map((r) => ({ ...r, format: resolveOutputFormat(r.format, source) }));
 
-const positiveInt = (text: string | undefined) => {
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-};
-
 export function createImageService(deps: ImageServiceDeps) {
   const { pipeline, store, metrics, capacity } = deps;
   const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
@@ -66,14 +62,7 @@ export function createImageService(deps: ImageServiceDeps) {
     bytes: number,
   ): StoredVariant => ({ key, url: urlOf(key), width, height, format, bytes });
 
-  /** An object written by us carries its dimensions; one without them is treated as missing. */
-  const fromStored = (variant: ResolvedVariant, info: StoredObjectInfo) => {
-    const width = positiveInt(info.metadata.width);
-    const height = positiveInt(info.metadata.height);
-    return width && height
-      ? stored(info.key, variant.format, width, height, info.bytes)
-      : undefined;
-  };
+  const lookups = variantLookups({ pipeline, store, keyPrefix: deps.keyPrefix, stored });
 
   // The two CPU steps. Both touch the image's bytes, so both run in a processing slot, within
   // the request's deadline (a header read is cheap for a sane file and bounded for a hostile one,
@@ -114,6 +103,15 @@ export function createImageService(deps: ImageServiceDeps) {
       requests: readonly VariantRequest[],
       scope: RequestScope,
     ): Promise<StoreResult> {
+      // A repeat upload needs no image work: keys are content addresses, so a variant that
+      // exists was made from these very bytes, which passed every check then. When the magic
+      // bytes decide the output formats, look first, and answer a full hit without a slot.
+      const early = await lookups.beforeProbe(upload, requests, ioSignal(scope));
+      if (early?.hit) {
+        metrics.sourceBytes.observe(upload.data.length);
+        metrics.variantsDeduplicated.inc(early.hit.variants.length);
+        return early.hit;
+      }
       // Two slots, one after the other: the existence checks in between are S3 round trips,
       // which must not hold a CPU slot.
       const { source, variants } = await capacity.runJob(() => probe(upload, requests), scope);
@@ -121,12 +119,8 @@ export function createImageService(deps: ImageServiceDeps) {
         variant,
         key: variantKey(deps.keyPrefix, upload.sha256, variant),
       }));
-      const existing = await Promise.all(
-        wanted.map(async ({ variant, key }) => {
-          const info = await store.head(key, ioSignal(scope));
-          return info && fromStored(variant, info);
-        }),
-      );
+      // The keys looked up before the probe are these same keys (same bytes, same variants).
+      const existing = early?.found ?? (await lookups.heads(wanted, ioSignal(scope)));
       const missing = wanted.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(wanted.length - missing.length);
 
@@ -155,8 +149,12 @@ export function createImageService(deps: ImageServiceDeps) {
               body: data,
               contentType: CONTENT_TYPES[variant.format],
               cacheControl: CACHE_CONTROL,
+              // The source's facts too, so that a later hit answers without reading the upload.
               metadata: {
                 'source-sha256': upload.sha256,
+                'source-format': source.format,
+                'source-width': String(source.width),
+                'source-height': String(source.height),
                 width: String(width),
                 height: String(height),
               },

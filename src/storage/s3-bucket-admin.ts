@@ -1,26 +1,23 @@
 import {
   CreateBucketCommand,
   GetBucketLifecycleConfigurationCommand,
-  GetBucketPolicyCommand,
   HeadBucketCommand,
   PutBucketLifecycleConfigurationCommand,
-  PutBucketPolicyCommand,
   S3ServiceException,
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { applyPublicRead } from './s3-public-read';
 
 /** What the bucket needs besides existing: housekeeping rules, by id. */
 const RULE_ID = 'image-resizer-abort-incomplete-uploads';
-
-const PUBLIC_READ_SID = 'image-resizer-public-read';
 
 export interface BucketReport {
   bucket: string;
   created: boolean;
   lifecycleRules: string[];
-  /** Set only when asked for: anyone may GET the variants under the key prefix. */
-  publicRead?: boolean;
+  /** Anyone may GET the variants under the key prefix (S3_PUBLIC_READ). */
+  publicRead: boolean;
 }
 
 export interface BucketOptions {
@@ -76,41 +73,11 @@ export async function ensureBucket(
       }),
     );
   }
-  const report = { bucket, created, lifecycleRules: rules.map((r) => r.ID ?? '(unnamed)') };
-  if (!options.publicRead) return report;
-  await allowPublicRead(client, bucket, options.keyPrefix);
-  return { ...report, publicRead: true };
-}
-
-interface PolicyStatement {
-  Sid?: string;
-  [key: string]: unknown;
-}
-
-/**
- * Lets anyone GET objects under the prefix (only GetObject: no listing, no writes), for a bucket
- * that serves the variants itself. Keeps the statements others put in the policy: only ours is
- * replaced. A public bucket's keys are guessable only with the upload's sha256, but anyone with
- * a URL can read the image: that is the point of a public variant, so it is off by default.
- */
-async function allowPublicRead(client: S3Client, bucket: string, prefix: string) {
-  let statements: PolicyStatement[] = [];
-  try {
-    const { Policy } = await client.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-    statements = (JSON.parse(Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
-  } catch (err) {
-    if (status(err) !== 404) throw err; // 404: NoSuchBucketPolicy
-  }
-  const ours: PolicyStatement = {
-    Sid: PUBLIC_READ_SID,
-    Effect: 'Allow',
-    Principal: '*',
-    Action: 's3:GetObject',
-    Resource: `arn:aws:s3:::${bucket}/${prefix}*`,
+  await applyPublicRead(client, bucket, options.keyPrefix, options.publicRead);
+  return {
+    bucket,
+    created,
+    lifecycleRules: rules.map((r) => r.ID ?? '(unnamed)'),
+    publicRead: options.publicRead,
   };
-  const Policy = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [...statements.filter((st) => st.Sid !== PUBLIC_READ_SID), ours],
-  });
-  await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy }));
 }

@@ -16,7 +16,7 @@ PAGE_ORIGIN=${E2E_PAGE_ORIGIN:-http://127.0.0.1:18090}
 export NGINX_PORT=$PORT GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
 # The local stack's config (deploy/app.env), with this test's port in the public URL of the
 # variants and the test page's origin allowed (CORS): the browser test loads both.
-export APP_CONFIG=/tmp/e2e-app.env
+export APP_CONFIG=/tmp/$PROJECT-app.env
 sed -e "s#^S3_PUBLIC_BASE_URL=.*#S3_PUBLIC_BASE_URL=$URL/images/#" \
   -e "s#^CORS_ALLOWED_ORIGINS=.*#CORS_ALLOWED_ORIGINS=$PAGE_ORIGIN#" deploy/app.env >"$APP_CONFIG"
 # Every `docker compose` below, subshells included, works on this project and these files.
@@ -78,6 +78,11 @@ status=$(upload test/fixtures/hostile/valid.jpg e2e-variant-url)
 variant_url=$(node -p 'JSON.parse(require("fs").readFileSync("/tmp/e2e-body","utf8")).variants[0].url' 2>/dev/null)
 check "a variant's url ($variant_url) serves the image" \
   bash -c "curl -fsS -o /dev/null -w '%{content_type}' '$variant_url' | grep -q '^image/jpeg'"
+for path in /images/ '/images/?list-type=2' '/images/?policy' /images/x.jpg; do
+  check "nginx's /images/ serves variants only: $path is 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL$path")" = 404
+done
+check "a variant's url with ?acl still serves the image, not S3's sub-resource" \
+  bash -c "curl -fsS -o /dev/null -w '%{content_type}' '$variant_url?acl' | grep -q '^image/jpeg'"
 check "the typed client (examples/typed-client) uploads and prints the variants" \
   bash -c "npx tsx examples/typed-client/upload.ts '$URL' test/fixtures/hostile/valid.jpg 32,48 webp | grep -q '^  48x36 webp'"
 

@@ -114,10 +114,23 @@ describe('CORS', () => {
     }
   });
 
-  it("'*' lets any page read answers, the same for all (no Vary: Origin)", async () => {
-    const res = await request(allowing('*')).get('/healthz').set('Origin', PAGE).expect(200);
-    expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers.vary ?? '').not.toMatch(/Origin/);
+  it("'*' lets any page read answers, the same for all, Origin or not (no Vary: Origin)", async () => {
+    const app = allowing('*');
+    for (const res of [
+      await request(app).get('/healthz').set('Origin', PAGE).expect(200),
+      await request(app).get('/healthz').expect(200),
+    ]) {
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect(res.headers.vary ?? '').not.toMatch(/Origin/);
+    }
+  });
+
+  it('answers any OPTIONS with 204 before the key check, on any path', async () => {
+    const app = allowing(PAGE, { API_KEYS: 'cors-test-key-0123456789' });
+    await request(app).options('/v1/images').expect(204);
+    await request(app).options('/healthz').set('Origin', PAGE).expect(204);
+    const res = await preflight(app).expect(204);
+    expect(res.headers['access-control-allow-methods']).toBe('GET, POST');
   });
 
   it.each([

@@ -45,6 +45,9 @@ describe('POST /v1/images', () => {
       expect(object.cacheControl).toBe('public, max-age=31536000, immutable');
       expect(object.metadata).toEqual({
         'source-sha256': body.id,
+        'source-format': 'jpeg',
+        'source-width': '4000',
+        'source-height': '3000',
         width: String(variant.width),
         height: String(variant.height),
       });

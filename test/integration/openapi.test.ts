@@ -7,6 +7,9 @@ import { errorCodes } from '../../src/errors/app-error';
 import type { OpenApiDocument } from '../../src/http/openapi/openapi-document';
 import { publishedDocument, PUBLISHED_FILE } from '../../scripts/api/openapi';
 import { contractChecker } from '../support/openapi-contract';
+import { servedDocuments, takeViolations } from '../support/contract-hook';
+import { listenOnLoopback } from '../support/listen';
+import { createServer } from 'node:http';
 import * as images from '../support/images';
 import { buildTestApp, inMemory } from '../support/test-app';
 
@@ -39,17 +42,24 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('every listed parameter is read by the parser: its bad value is refused, naming it', async () => {
+  it('every listed parameter is read by the parser, in the query and as a form field', async () => {
     const built = buildTestApp(inMemory(), { PRESETS: '{"thumbs":{"widths":[64]}}' });
     const photo = await images.jpeg(200, 150);
     const params = describeParameters(paramsOf(built));
     for (const name of PARAMETER_NAMES) {
-      const res = await request(built.app)
-        .post(`/v1/images?${name}=${encodeURIComponent(params[name].invalidExample)}`)
+      const bad = params[name].invalidExample;
+      const inQuery = await request(built.app)
+        .post(`/v1/images?${name}=${encodeURIComponent(bad)}`)
         .set('Content-Type', 'image/jpeg')
         .send(photo);
-      expect([name, res.status, errorOf(res).code]).toEqual([name, 400, 'INVALID_PARAMETER']);
-      expect(errorOf(res).message).toMatch(new RegExp(`^${name}: `));
+      const inForm = await request(built.app)
+        .post('/v1/images')
+        .field(name, bad)
+        .attach('image', photo, 'photo.jpg');
+      for (const res of [inQuery, inForm]) {
+        expect([name, res.status, errorOf(res).code]).toEqual([name, 400, 'INVALID_PARAMETER']);
+        expect(errorOf(res).message).toMatch(new RegExp(`^${name}: `));
+      }
     }
   });
 
@@ -97,6 +107,10 @@ describe('the OpenAPI document', () => {
     expect(res.text).not.toMatch(/<script/i);
     for (const text of ['POST /v1/images', 'PAYLOAD_TOO_LARGE', 'widths'])
       expect(res.text).toContain(text);
+    // Shared responses are resolved: a 503 row names its codes and its Retry-After header.
+    expect(res.text).toMatch(
+      /<td>503<\/td><td>application\/json<\/td><td>X-Request-Id, Retry-After<\/td><td>SERVER_BUSY: /,
+    );
     const off = buildTestApp(inMemory(), { API_DOCS: 'false' });
     await request(off.app).get('/docs').expect(404);
     expect(docOf(off).paths).not.toHaveProperty('/docs');
@@ -159,11 +173,30 @@ describe('the contract check', () => {
     expect(check(seen).join('\n')).toMatch(problem);
   });
 
+  it('records a fetch response that strays, even when the test swallows errors', async () => {
+    const rogue = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"status":"fine"}');
+    });
+    const { url } = await listenOnLoopback(rogue);
+    servedDocuments.set(url, doc);
+    try {
+      await fetch(`${url}/healthz`).catch(() => undefined);
+      expect((await takeViolations()).join('\n')).toMatch(
+        /GET \/healthz -> 200: .*X-Request-Id is missing/,
+      );
+    } finally {
+      servedDocuments.delete(url);
+      rogue.close();
+    }
+  });
+
   it('fails a supertest request whose response strays, whatever the test asserts', async () => {
     const rogue = express();
     rogue.locals.openapi = doc;
     rogue.get('/healthz', (_req, res) => void res.json({ status: 'fine' }));
     await expect(request(rogue).get('/healthz')).rejects.toThrow(/outside the OpenAPI contract/);
+    expect((await takeViolations()).length).toBeGreaterThan(0); // recorded too, for afterEach
   });
 });
 

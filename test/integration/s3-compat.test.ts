@@ -95,6 +95,7 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
       bucket: name,
       created: true,
       lifecycleRules: ['image-resizer-abort-incomplete-uploads'],
+      publicRead: false,
     });
     const again = await ensureBucket(client, name);
     expect(again).toEqual({ ...first, created: false });
@@ -122,5 +123,8 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
       }),
     ]);
     expect(await anonymous('v/a.jpg')).toBe(200);
+    // Turned off again: the statement goes, and the bucket is private again.
+    await ensureBucket(client, name, { publicRead: false, keyPrefix: 'v/' });
+    expect(await anonymous('v/a.jpg')).toBe(403);
   });
 });

@@ -3,12 +3,16 @@
  * app that answered it (createApp keeps it in app.locals.openapi): a response the document does
  * not describe fails the test that received it, whatever that test asserts. Loaded by jest
  * (setupFilesAfterEnv). Responses to fetch() from a server started with test/support/listen.ts
- * are checked the same way (listen registers the server's document under its URL).
+ * are checked the same way (listen registers the server's document under its URLs), and any
+ * violation fails the test in afterEach even if the test caught the error.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { Test } from 'supertest';
 import type { OpenApiDocument } from '../../src/http/openapi/openapi-document';
 import { contractChecker, type SeenResponse } from './openapi-contract';
+import { servedDocuments } from './served-documents';
+
+export { servedDocuments };
 
 type Checker = ReturnType<typeof contractChecker>;
 const checkers = new WeakMap<object, Checker>();
@@ -54,6 +58,33 @@ function seen(test: { method: string; url: string }, res: SupertestResponse): Se
   };
 }
 
+/**
+ * Responses outside the contract seen during the current test. Failing the test in afterEach
+ * (as well as at once, for supertest) means a test that catches errors, e.g. one expecting an
+ * aborted request, cannot swallow a violation.
+ */
+const violations: string[] = [];
+const pending = new Set<Promise<void>>();
+
+function record(problems: string[]): Error | undefined {
+  if (problems.length === 0) return undefined;
+  violations.push(...problems);
+  return new Error(`response outside the OpenAPI contract:\n  ${problems.join('\n  ')}`);
+}
+
+/** The violations seen so far, cleared (for the test that proves the check can fail). */
+export async function takeViolations(): Promise<string[]> {
+  await Promise.all(pending);
+  return violations.splice(0);
+}
+
+afterEach(async () => {
+  const seenNow = await takeViolations();
+  if (seenNow.length > 0) {
+    throw new Error(`responses outside the OpenAPI contract:\n  ${seenNow.join('\n  ')}`);
+  }
+});
+
 type AssertFn = (this: Test, resError: unknown, res: unknown, fn: unknown) => unknown;
 const proto = Test.prototype as unknown as { assert: AssertFn; app: unknown };
 const original = proto.assert;
@@ -64,27 +95,19 @@ proto.assert = function (
   fn,
 ) {
   const doc = documentOf(this.app);
-  if (doc && res) {
-    const problems = checkerFor(doc)(seen(this, res as SupertestResponse));
-    if (problems.length > 0) {
-      const error = new Error(`response outside the OpenAPI contract:\n  ${problems.join('\n  ')}`);
-      return (fn as (err: Error, res: unknown) => unknown).call(this, error, res);
-    }
-  }
+  const error =
+    doc && res ? record(checkerFor(doc)(seen(this, res as SupertestResponse))) : undefined;
+  if (error) return (fn as (err: Error, res: unknown) => unknown).call(this, error, res);
   return original.call(this, resError, res, fn);
 };
 
-/** Servers started by listen(): their base URL and the document of the app they serve. */
-export const servedDocuments = new Map<string, OpenApiDocument>();
-
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
-  const res = await realFetch(input, init);
-  const url = new URL(input instanceof Request ? input.url : String(input));
-  const doc = servedDocuments.get(url.origin);
-  if (!doc) return res;
-  // The test reads the original; the check reads a copy, to its end, before the test goes on.
-  const bytes = Buffer.from(await res.clone().arrayBuffer());
+async function checkFetched(doc: OpenApiDocument, method: string, url: URL, res: Response) {
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await res.arrayBuffer());
+  } catch {
+    return; // the test aborted the request: there is no whole response to judge
+  }
   const type = res.headers.get('content-type') ?? '';
   let body: unknown = bytes;
   if (type.startsWith('application/json')) {
@@ -94,16 +117,29 @@ globalThis.fetch = async (input, init) => {
       body = bytes.toString('utf8');
     }
   }
-  const problems = checkerFor(doc)({
-    method: (input instanceof Request ? input.method : init?.method) ?? 'GET',
-    path: url.pathname,
-    status: res.status,
-    headers: Object.fromEntries(res.headers),
-    body,
-    bodyBytes: bytes.length,
-  });
-  if (problems.length > 0) {
-    throw new Error(`response outside the OpenAPI contract:\n  ${problems.join('\n  ')}`);
-  }
+  record(
+    checkerFor(doc)({
+      method,
+      path: url.pathname,
+      status: res.status,
+      headers: Object.fromEntries(res.headers),
+      body,
+      bodyBytes: bytes.length,
+    }),
+  );
+}
+
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const res = await realFetch(input, init);
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const doc = servedDocuments.get(url.origin);
+  if (!doc) return res;
+  // The test gets the response as it comes; a copy is read and judged alongside, and afterEach
+  // waits for the judgement.
+  const method = (input instanceof Request ? input.method : init?.method) ?? 'GET';
+  const check = checkFetched(doc, method, url, res.clone());
+  pending.add(check);
+  void check.finally(() => pending.delete(check));
   return res;
 };

@@ -16,6 +16,7 @@ export function heldPipeline() {
   const gate = new Promise<void>((resolve) => (letGo = resolve));
   let started = 0;
   const pipeline: ImagePipeline = {
+    sniff: (input) => real.sniff(input),
     probe: (input) => real.probe(input),
     async render(input, variants, options) {
       started++;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { createHttpServer } from '../../src/http/http-server';
-import { servedDocuments } from './contract-hook';
+import { servedDocuments } from './served-documents';
 import type { OpenApiDocument } from '../../src/http/openapi/openapi-document';
 import type { buildTestApp } from './test-app';
 
@@ -23,11 +23,13 @@ export async function listen(built: ReturnType<typeof buildTestApp>) {
   );
   const address = await listenOnLoopback(server);
   // Responses to fetch() from this server are checked against its OpenAPI document.
-  servedDocuments.set(address.url, built.app.locals.openapi as OpenApiDocument);
+  const doc = built.app.locals.openapi as OpenApiDocument;
+  const origins = [address.url, `http://localhost:${address.port}`];
+  for (const origin of origins) servedDocuments.set(origin, doc);
   return {
     ...address,
     async close() {
-      servedDocuments.delete(address.url);
+      for (const origin of origins) servedDocuments.delete(origin);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },

@@ -72,7 +72,9 @@ export function contractChecker(doc: OpenApiDocument) {
       const name =
         seen.status === 431
           ? 'HeadersTooLarge'
-          : `${path.startsWith('/v1/') ? 'UploadError' : 'Error'}${seen.status}`;
+          : method === 'options' && seen.status === 204
+            ? 'Preflight'
+            : `${path.startsWith('/v1/') ? 'UploadError' : 'Error'}${seen.status}`;
       spec = doc.components.responses?.[name] as Obj | undefined;
       specPath = ['components', 'responses', name];
     }

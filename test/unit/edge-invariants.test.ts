@@ -131,6 +131,45 @@ describe("nginx's own errors: the service's JSON shape and error table", () => {
 });
 
 describe('nginx and the app: CORS', () => {
+  // The template's map, run as nginx runs it: its regexes (PCRE; JavaScript reads these alike)
+  // against "<Origin> ,<CORS_ALLOWED_ORIGINS>,".
+  const corsMap =
+    /map "\$http_origin ,\$\{CORS_ALLOWED_ORIGINS\}," \$cors_allow_origin \{([^}]*)\}/.exec(
+      template,
+    )?.[1];
+  const entries = [...(corsMap ?? '').matchAll(/^\s*"~([^"]+)" (\S+);$/gm)].map(
+    ([, pattern, value]) => ({ re: new RegExp(pattern ?? ''), value: value ?? '' }),
+  );
+  const nginxAllows = (origin: string, list: string) => {
+    const subject = `${origin} ,${list},`;
+    for (const { re, value } of entries) {
+      const m = re.exec(subject);
+      if (m) return value === '$origin' ? (m.groups?.origin ?? '') : value.replace(/"/g, '');
+    }
+    return '';
+  };
+
+  it.each([
+    ['https://a.com', 'https://a.com', 'https://a.com'],
+    ['https://b.com', 'https://a.com,https://b.com,https://c.com', 'https://b.com'],
+    ['https://c.com', 'https://a.com,https://b.com,https://c.com', 'https://c.com'],
+    ['https://a.co', 'https://a.com', ''],
+    ['https://a.com', 'https://a.co', ''],
+    ['https://x.a.com', 'https://a.com', ''],
+    ['https://a.com:8443', 'https://a.com', ''],
+    ['', 'https://a.com', ''],
+    ['https://evil.com ,https://a.com', 'https://a.com', ''],
+    ['x ,x,', 'https://a.com', ''],
+    ['https://a.com', '', ''],
+    ['https://anything.example', '*', '*'],
+  ])(
+    'nginx answers Origin %j with list %j: Access-Control-Allow-Origin %j',
+    (origin, list, want) => {
+      expect(entries).toHaveLength(2);
+      expect(nginxAllows(origin, list)).toBe(want);
+    },
+  );
+
   const APP_CONFIGS = ['deploy/app.env', 'deploy/staging/app.env', 'deploy/production/app.env'];
 
   it("nginx lets pages read the same headers as the app's CORS does", () => {

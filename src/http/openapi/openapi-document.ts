@@ -46,18 +46,29 @@ function uploadOperation(options: ContractOptions, summary: string, ok: Record<s
   };
 }
 
-/** The CORS preflight, answered before authentication and admission (CORS_ALLOWED_ORIGINS). */
-const preflight = (options: ContractOptions) => ({
+/**
+ * OPTIONS, on every path (and on paths the document does not list): the CORS preflight, answered
+ * before the API key check and admission (src/http/cors.ts); errors only from nginx.
+ */
+const PREFLIGHT = {
+  description: 'Allowed origins get Access-Control-Allow-* headers; others get none.',
+  headers: { 'X-Request-Id': REQUEST_ID },
+};
+const preflight = (options: ContractOptions, path: string) => ({
+  operationId: `preflight${path.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase())}`,
   summary: 'CORS preflight',
   security: [],
   responses: {
-    '204': {
-      description: 'Allowed origins get Access-Control-Allow-* headers; others get none.',
-      headers: { 'X-Request-Id': REQUEST_ID },
-    },
+    '204': { $ref: '#/components/responses/Preflight' },
     ...errorResponses('any', options),
   },
 });
+
+/** Every path answers OPTIONS the same way. */
+function withPreflights(options: ContractOptions, paths: OpenApiDocument['paths']) {
+  for (const [path, item] of Object.entries(paths)) item.options = preflight(options, path);
+  return paths;
+}
 
 /** A GET answering 200 with `content` (or `more`), or one of the errors any request can get. */
 const get = (
@@ -110,10 +121,10 @@ export function buildOpenApiDocument(options: ContractOptions): OpenApiDocument 
         'with a stable code (schema ErrorCode). Browsers: the deployment lists allowed origins in ' +
         'CORS_ALLOWED_ORIGINS; X-Request-Id, Retry-After, ETag and X-Image-* are exposed to them. ' +
         'Every path under /v1/ is behind the API key check and admission, so an unknown one can ' +
-        'answer 401 or 503 before 404.',
+        'answer 401 or 503 before 404. OPTIONS answers 204 on any path (the CORS preflight).',
     },
     servers: [{ url: '/' }],
-    paths: {
+    paths: withPreflights(options, {
       [ROUTES.images]: {
         post: {
           operationId: 'storeVariants',
@@ -122,7 +133,6 @@ export function buildOpenApiDocument(options: ContractOptions): OpenApiDocument 
             '201': stored('Made and stored.'),
           }),
         },
-        options: { operationId: 'preflightImages', ...preflight(options) },
       },
       [ROUTES.resize]: {
         post: {
@@ -137,7 +147,6 @@ export function buildOpenApiDocument(options: ContractOptions): OpenApiDocument 
             },
           }),
         },
-        options: { operationId: 'preflightResize', ...preflight(options) },
       },
       [ROUTES.healthz]: get(
         options,
@@ -164,10 +173,14 @@ export function buildOpenApiDocument(options: ContractOptions): OpenApiDocument 
           'text/html': { schema: { type: 'string' } },
         }),
       }),
-    },
+    }),
     components: {
       schemas: schemas(options),
-      responses: { ...errorResponseComponents(options), HeadersTooLarge: HEADERS_TOO_LARGE },
+      responses: {
+        ...errorResponseComponents(options),
+        HeadersTooLarge: HEADERS_TOO_LARGE,
+        Preflight: PREFLIGHT,
+      },
       ...(options.authRequired && {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'One of API_KEYS.' },

@@ -41,9 +41,16 @@ const table = (head: string[], rows: unknown[][]) =>
     .map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
     .join('')}</table>`;
 
-function operation(method: string, path: string, op: Operation): string {
+type Response = NonNullable<Operation['responses']>[string];
+
+function operation(doc: OpenApiDocument, method: string, path: string, op: Operation): string {
   const params = op.parameters ?? [];
-  const responses = Object.entries(op.responses ?? {});
+  // Shared responses (errors, the preflight) are references to components.responses.
+  const resolve = (r: Response & { $ref?: string }): Response =>
+    r.$ref ? ((doc.components.responses?.[r.$ref.split('/').pop() ?? ''] as Response) ?? {}) : r;
+  const responses = Object.entries(op.responses ?? {}).map(
+    ([status, r]) => [status, resolve(r)] as const,
+  );
   return `<section id="${escape(`${method}-${path}`)}"><h2><code>${escape(method.toUpperCase())} ${escape(path)}</code></h2>
 <p>${escape(op.summary ?? '')}</p>
 ${
@@ -74,7 +81,7 @@ export function renderApiReference(doc: OpenApiDocument): string {
     .filter((line) => /^\| [A-Z_]+ \|/.test(line))
     .map((line) => line.slice(2, -2).split(' | '));
   const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => operation(method, path, op as Operation)),
+    Object.entries(item).map(([method, op]) => operation(doc, method, path, op as Operation)),
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
