@@ -6,7 +6,7 @@ import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
 import type { Metrics } from '../observability/metrics';
 import type { ImageStore } from '../storage/image-store';
-import { variantLookups } from './variant-lookups';
+import { variantLookups, type Looked } from './variant-lookups';
 import type { Capacity } from '../capacity/capacity';
 import { ioSignal, type RequestScope } from '../capacity/request-scope';
 
@@ -50,6 +50,8 @@ const CACHE_CONTROL = 'public, max-age=31536000, immutable';
 const resolveAll = (requests: readonly VariantRequest[], source: SourceInfo): ResolvedVariant[] =>
   requests.map((r) => ({ ...r, format: resolveOutputFormat(r.format, source) }));
 
+const variantsOf = (wanted: { variant: ResolvedVariant }[]) => wanted.map((w) => w.variant);
+
 export function createImageService(deps: ImageServiceDeps) {
   const { pipeline, store, metrics, capacity } = deps;
   const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
@@ -63,6 +65,14 @@ export function createImageService(deps: ImageServiceDeps) {
   ): StoredVariant => ({ key, url: urlOf(key), width, height, format, bytes });
 
   const lookups = variantLookups({ pipeline, store, keyPrefix: deps.keyPrefix, stored });
+
+  /** A repeat: nothing to make. A set found variant by variant gets its record now. */
+  async function hit(looked: Looked, result: StoreResult, signal: AbortSignal) {
+    metrics.sourceBytes.observe(result.source.bytes);
+    metrics.variantsDeduplicated.inc(result.variants.length);
+    if (!looked.recorded) await lookups.record(variantsOf(looked.wanted), result, signal);
+    return result;
+  }
 
   // The two CPU steps. Both touch the image's bytes, so both run in a processing slot, within
   // the request's deadline (a header read is cheap for a sane file and bounded for a hostile one,
@@ -106,12 +116,9 @@ export function createImageService(deps: ImageServiceDeps) {
       // A repeat upload needs no image work: keys are content addresses, so a variant that
       // exists was made from these very bytes, which passed every check then. When the magic
       // bytes decide the output formats, look first, and answer a full hit without a slot.
-      const early = await lookups.beforeProbe(upload, requests, ioSignal(scope));
-      if (early?.hit) {
-        metrics.sourceBytes.observe(upload.data.length);
-        metrics.variantsDeduplicated.inc(early.hit.variants.length);
-        return early.hit;
-      }
+      const signal = ioSignal(scope);
+      const early = await lookups.beforeProbe(upload, requests, signal);
+      if (early?.hit) return hit(early, early.hit, signal);
       // Two slots, one after the other: the existence checks in between are S3 round trips,
       // which must not hold a CPU slot.
       const { source, variants } = await capacity.runJob(() => probe(upload, requests), scope);
@@ -119,8 +126,10 @@ export function createImageService(deps: ImageServiceDeps) {
         variant,
         key: variantKey(deps.keyPrefix, upload.sha256, variant),
       }));
-      // The keys looked up before the probe are these same keys (same bytes, same variants).
-      const existing = early?.found ?? (await lookups.heads(wanted, ioSignal(scope)));
+      // Looked up before the probe: the same keys (same bytes, same variants), not asked again.
+      const looked = early ?? (await lookups.lookUp(upload, wanted, signal));
+      if (looked.hit) return hit(looked, looked.hit, signal);
+      const existing = looked.found ?? [];
       const missing = wanted.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(wanted.length - missing.length);
 
@@ -166,7 +175,7 @@ export function createImageService(deps: ImageServiceDeps) {
         }),
       );
       const madeByKey = new Map(made.map((m) => [m.key, m]));
-      return {
+      const result: StoreResult = {
         id: upload.sha256,
         source: {
           format: source.format,
@@ -177,6 +186,9 @@ export function createImageService(deps: ImageServiceDeps) {
         variants: wanted.map(({ key }, i) => (existing[i] ?? madeByKey.get(key)) as StoredVariant),
         deduplicated: missing.length === 0,
       };
+      // Every variant of the set exists now: the next upload of it is one HEAD.
+      await lookups.record(variants, result, signal);
+      return result;
     },
 
     /** Makes one variant and returns its bytes; nothing is stored. */

@@ -6,8 +6,8 @@ import type { ImageStore } from '../../src/storage/image-store';
 import * as images from '../support/images';
 import { buildTestApp } from '../support/test-app';
 
-// A repeat upload is answered from S3's metadata alone: no header read, no slot, one HEAD per
-// variant. Counted here on the ports, so the test says what work a hit still does.
+// A repeat upload is answered from S3's metadata alone: no header read, no slot, one HEAD (the
+// set's record). Counted here on the ports, so the test says what work a hit still does.
 
 function counted() {
   const real = createSharpPipeline({
@@ -40,14 +40,37 @@ const send = (app: ReturnType<typeof counted>['app'], image: Buffer, query: stri
     .send(image);
 
 describe('dedupe', () => {
-  it('a full hit reads no header and makes nothing: one HEAD per variant, the same answer', async () => {
-    const { app, calls, reset } = counted();
+  it('a repeat of a set reads no header and makes nothing: one HEAD, the same answer', async () => {
+    const { app, calls, reset, objects } = counted();
     const photo = await images.jpeg(800, 600);
     const first = await send(app, photo, 'widths=100,200,300').expect(201);
+    // The three variants, then the set's record, written once they all exist.
+    expect(calls.put).toBe(4);
+    const id = (first.body as { id: string }).id;
+    expect(objects.get(`${id}/sets/w100-q80.jpg+w200-q80.jpg+w300-q80.jpg`)?.metadata).toEqual({
+      'source-format': 'jpeg',
+      'source-width': '800',
+      'source-height': '600',
+      variants: expect.stringMatching(/^100x75:\d+,200x150:\d+,300x225:\d+$/) as string,
+    });
     reset();
     const again = await send(app, photo, 'widths=100,200,300').expect(200);
-    expect(calls).toEqual({ probe: 0, render: 0, head: 3, put: 0 });
+    expect(calls).toEqual({ probe: 0, render: 0, head: 1, put: 0 });
     expect(again.body).toEqual({ ...(first.body as object), deduplicated: true });
+  });
+
+  it('a set asked for the first time, whose variants all exist, is found one by one and recorded', async () => {
+    const { app, calls, reset } = counted();
+    const photo = await images.jpeg(800, 600);
+    await send(app, photo, 'widths=100').expect(201);
+    await send(app, photo, 'widths=200').expect(201);
+    reset();
+    await send(app, photo, 'widths=100,200').expect(200);
+    // The record (missing), then each variant, then the record written.
+    expect(calls).toEqual({ probe: 0, render: 0, head: 3, put: 1 });
+    reset();
+    await send(app, photo, 'widths=100,200').expect(200);
+    expect(calls).toEqual({ probe: 0, render: 0, head: 1, put: 0 });
   });
 
   it('a partial hit looks each key up once, then makes only what is missing', async () => {
@@ -56,7 +79,8 @@ describe('dedupe', () => {
     await send(app, photo, 'widths=100').expect(201);
     reset();
     const res = await send(app, photo, 'widths=100,200').expect(201);
-    expect(calls).toEqual({ probe: 1, render: 1, head: 2, put: 1 });
+    // The set's record (missing), each variant once; the one missing made; then the record.
+    expect(calls).toEqual({ probe: 1, render: 1, head: 3, put: 2 });
     expect((res.body as { variants: { width: number }[] }).variants.map((v) => v.width)).toEqual([
       100, 200,
     ]);
@@ -66,13 +90,15 @@ describe('dedupe', () => {
     const { app, calls, reset, objects } = counted();
     const photo = await images.jpeg(800, 600);
     const first = await send(app, photo, 'widths=100').expect(201);
-    for (const object of objects.values()) {
+    for (const [key, object] of objects) {
+      if (key.includes('/sets/')) objects.delete(key);
       for (const name of ['source-format', 'source-width', 'source-height'])
         delete object.metadata[name];
     }
     reset();
     const again = await send(app, photo, 'widths=100').expect(200);
-    expect(calls).toEqual({ probe: 1, render: 0, head: 1, put: 0 });
+    // No record, a variant without the source's facts: the probe gives them; then recorded.
+    expect(calls).toEqual({ probe: 1, render: 0, head: 2, put: 1 });
     expect(again.body).toEqual({ ...(first.body as object), deduplicated: true });
   });
 
@@ -82,6 +108,7 @@ describe('dedupe', () => {
     await send(app, scan, 'widths=100').expect(201);
     reset();
     await send(app, scan, 'widths=100').expect(200);
+    // No look-up before the probe (the format is not known yet); after it, the set's record.
     expect(calls).toEqual({ probe: 1, render: 0, head: 1, put: 0 });
     reset();
     await send(app, scan, 'widths=100&format=webp').expect(201);

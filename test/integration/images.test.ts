@@ -75,7 +75,13 @@ describe('POST /v1/images', () => {
       .attach('image', photo, 'b.jpg');
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...(first.body as Body), deduplicated: true });
-    expect(await keysUnder((first.body as Body).id)).toHaveLength(2);
+    // The two variants and the set's record (src/domain/variant-set-record.ts), nothing more.
+    const id = (first.body as Body).id;
+    expect((await keysUnder(id)).sort()).toEqual([
+      `${id}/sets/w100-q80.jpg+w200-q80.jpg`,
+      `${id}/w100-q80.jpg`,
+      `${id}/w200-q80.jpg`,
+    ]);
     expect(
       (await s3.getObject((first.body as Body).variants[0]!.key)).body.equals(stored.body),
     ).toBe(true);

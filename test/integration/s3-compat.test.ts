@@ -50,7 +50,8 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
     expect(
       (await request(app).post('/v1/images?widths=100,200').attach('image', photo, 'a.jpg')).status,
     ).toBe(200);
-    expect(await keysUnder(prefix)).toHaveLength(2);
+    // Two variants and the set's record.
+    expect(await keysUnder(prefix)).toHaveLength(3);
   });
 
   it('two replicas storing the same upload at once: both succeed, one object per key', async () => {
@@ -66,7 +67,8 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
     const statuses = [ra!.status, rb!.status];
     for (const status of statuses) expect([200, 201]).toContain(status);
     expect(statuses).toContain(201);
-    expect(await keysUnder(prefix)).toHaveLength(2);
+    // One object per key: two variants and the set's record, each written once.
+    expect(await keysUnder(prefix)).toHaveLength(3);
   });
 
   it('a PUT cut off mid-body leaves no object, partial or whole', async () => {
