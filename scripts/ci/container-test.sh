@@ -5,7 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}"
 npm ci --no-audit --no-fund --prefer-offline
-IMAGE="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"
+# The engine pulls the image itself: on a private project it must be logged in first.
+if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
+  echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+fi
+IMAGE="${IMAGE_DIGEST:-$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA}"
 # Drop any local copy, so the stack runs what the registry holds.
 docker image rm "$IMAGE" >/dev/null 2>&1 || true
+# E2E_HOST: where the engine publishes the stack's port (docker, the DinD service, on GitLab).
 E2E_IMAGE="$IMAGE" E2E_PROJECT="image-resizer-ci-${CI_JOB_ID:-local}" bash test/e2e/compose.sh

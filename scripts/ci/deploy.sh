@@ -6,14 +6,15 @@
 # then the smoke test (the commit in /healthz, one real upload through nginx) and, if all passed,
 # an entry in the stack's release ledger for scripts/ci/rollback.sh. docs/releases.md.
 #   scripts/ci/deploy.sh staging|production
-# The Docker host is DEPLOY_DOCKER_HOST (a CI variable: a swarm manager) or the job's engine
-# when unset (made a one-node swarm if it is not one). DEPLOY_URL: where nginx answers.
+# The Docker host is DEPLOY_DOCKER_HOST (a protected CI/CD variable: the swarm manager), required:
+# scripts/ci/deploy-target.sh. DEPLOY_URL: where nginx answers (the environment's URL).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ENVIRONMENT=${1:?usage: deploy.sh staging|production}
 : "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}"
 test -f "deploy/$ENVIRONMENT/compose.env" || { echo "deploy: no config for $ENVIRONMENT in deploy/$ENVIRONMENT/" >&2; exit 1; }
-if [ -n "${DEPLOY_DOCKER_HOST:-}" ]; then export DOCKER_HOST="$DEPLOY_DOCKER_HOST"; fi
+# shellcheck source=scripts/ci/deploy-target.sh
+. scripts/ci/deploy-target.sh
 # The swarm's nodes pull the image themselves: --with-registry-auth hands them this login.
 if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
   echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"

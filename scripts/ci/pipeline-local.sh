@@ -47,6 +47,14 @@ if ! docker image inspect "$NO_DIND" >/dev/null 2>&1; then
   printf 'FROM node:24-trixie-slim\nCMD ["sleep", "infinity"]\n' | docker build -q -t "$NO_DIND" - >/dev/null
 fi
 
+# The release's runtime base is .gitlab-ci.yml's pinned NODE_IMAGE. No public registry answers
+# here: a local stand-in takes its name (the sandbox's Node 24 build), and the run says so.
+node_image=$(sed -n 's/^  NODE_IMAGE: //p' .gitlab-ci.yml)
+if ! docker image inspect "$node_image" >/dev/null 2>&1; then
+  docker tag node:24-trixie-slim "$node_image"
+  echo "pipeline:local: $node_image is a local stand-in (node:24-trixie-slim, $(docker run --rm "$node_image" node --version))"
+fi
+
 SHA=$(git rev-parse HEAD)
 echo "pipeline:local: running the pipeline for $SHA"
 ${GITLAB_CI_LOCAL:-npx gitlab-ci-local} \
@@ -59,6 +67,8 @@ ${GITLAB_CI_LOCAL:-npx gitlab-ci-local} \
   --variable "DOCKER_CERT_PATH=" \
   --variable "TEST_TRUE_S3_ENDPOINT=http://127.0.0.1:$S3_PORT" \
   --variable "SWARM_RESOLVE_IMAGE=never" \
+  --variable "E2E_HOST=127.0.0.1" \
+  --variable "DEPLOY_DOCKER_HOST=unix:///var/run/docker.sock" \
   "$@"
 
 echo "pipeline:local: checking the release and the deployment"

@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ENVIRONMENT=${1:?usage: rollback.sh staging|production}
-if [ -n "${DEPLOY_DOCKER_HOST:-}" ]; then export DOCKER_HOST="$DEPLOY_DOCKER_HOST"; fi
+# shellcheck source=scripts/ci/deploy-target.sh
+. scripts/ci/deploy-target.sh
 if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
   echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
 fi

@@ -5,12 +5,16 @@
 # container sandbox) and `npm ci` done (the load generator uses sharp and tsx).
 #   test/e2e/compose.sh           # prints PASS/FAIL per check and "N passed, M failed"; exit 1 on any failure
 #   E2E_IMAGE=registry/image-resizer:<sha> test/e2e/compose.sh   # test a pushed image instead of building
+#   E2E_HOST=docker test/e2e/compose.sh   # the engine publishes ports on another host (GitLab's DinD)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 PROJECT=${E2E_PROJECT:-image-resizer-e2e}
 PORT=${E2E_PORT:-18080}
-URL="http://127.0.0.1:$PORT"
+# Where the stack's published port is reached from here: this machine's loopback by default; on
+# GitLab the Docker engine is the DinD service, so E2E_HOST=docker (.gitlab-ci.yml).
+HOST=${E2E_HOST:-127.0.0.1}
+URL="http://$HOST:$PORT"
 ROUNDS=${E2E_FAULT_ROUNDS:-3}
 PAGE_ORIGIN=${E2E_PAGE_ORIGIN:-http://127.0.0.1:18090}
 export NGINX_PORT=$PORT GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
