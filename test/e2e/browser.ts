@@ -11,19 +11,14 @@
  * summary; exits 1 if any check failed.
  *   tsx test/e2e/browser.ts http://127.0.0.1:18080 http://127.0.0.1:18090 reports/browser
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { photo, withComment } from '../support/images';
+import { servePage } from './page-server';
 
-const PAGE_DIR = resolve(__dirname, '../../examples/upload-page');
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
 const OVERALL_MS = 120_000;
 const ANSWER_MS = 45_000;
 // nginx's client_max_body_size is 26m (docker-compose.yml): one MiB over it.
@@ -53,43 +48,6 @@ const fail = (detail: string): never => {
 };
 
 const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-/** The page's own files and nothing else: no listing, no path out of PAGE_DIR. */
-async function answerStatic(req: IncomingMessage, res: ServerResponse) {
-  const refuse = (status: number) => res.writeHead(status, { 'Content-Length': 0 }).end();
-  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405);
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://page').pathname);
-  } catch {
-    return refuse(400);
-  }
-  if (pathname.endsWith('/')) pathname += 'index.html';
-  const file = resolve(PAGE_DIR, `.${pathname}`);
-  const type = CONTENT_TYPES[extname(file)];
-  if (!file.startsWith(PAGE_DIR + sep) || pathname.includes('\0') || !type) return refuse(404);
-  let body: Buffer;
-  try {
-    body = await readFile(file);
-  } catch {
-    return refuse(404);
-  }
-  res.writeHead(200, {
-    'Content-Type': type,
-    'Content-Length': body.length,
-    'Cache-Control': 'no-store',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-async function servePage(origin: URL): Promise<Server> {
-  const server = createServer((req, res) => void answerStatic(req, res));
-  await new Promise<void>((listening, failed) => {
-    server.once('error', failed);
-    server.listen(Number(origin.port || 80), origin.hostname.replace(/^\[|\]$/g, ''), listening);
-  });
-  return server;
-}
 
 /** The service's JSON error of an answer the browser saw, whether or not the page could read it. */
 async function errorBody(response: Response | undefined) {

@@ -190,15 +190,15 @@ check "413 from nginx (body over client_max_body_size) is JSON PAYLOAD_TOO_LARGE
 check "400 from nginx (headers too large) is JSON MALFORMED_REQUEST" \
   edge 400 MALFORMED_REQUEST -H "X-Padding: $(head -c 12000 /dev/zero | tr '\0' a)" "$URL/healthz"
 check "404 from nginx (/metrics hidden) is JSON NOT_FOUND" edge 404 NOT_FOUND "$URL/metrics"
-check "429 from nginx (rate limit) is JSON RATE_LIMITED with Retry-After" node -e '
-  const url = process.argv[1];
-  Promise.all(Array.from({ length: 80 }, () => fetch(url).then(async (r) => [r.status, r.headers.get("retry-after"), r.headers.get("x-request-id"), await r.text()])))
+check "429 from nginx (rate limit) is JSON RATE_LIMITED with Retry-After, readable by the allowed page (CORS)" node -e '
+  const [url, page] = process.argv.slice(1);
+  Promise.all(Array.from({ length: 80 }, () => fetch(url, { headers: { Origin: page } }).then(async (r) => [r.status, r.headers.get("retry-after"), r.headers.get("x-request-id"), await r.text(), r.headers.get("access-control-allow-origin")])))
     .then((all) => {
       const limited = all.filter(([s]) => s === 429);
-      const good = limited.filter(([, ra, id, body]) => ra && JSON.parse(body).error.code === "RATE_LIMITED" && JSON.parse(body).error.requestId === id);
+      const good = limited.filter(([, ra, id, body, cors]) => ra && cors === page && JSON.parse(body).error.code === "RATE_LIMITED" && JSON.parse(body).error.requestId === id);
       console.log(`info: ${limited.length} of 80 rate limited`);
       process.exit(limited.length > 0 && good.length === limited.length ? 0 : 1);
-    }, () => process.exit(1));' "$URL/healthz"
+    }, () => process.exit(1));' "$URL/healthz" "$PAGE_ORIGIN"
 sleep 3 # let the rate limiter's bucket refill
 
 echo "=== faults under load: 80 uploads at concurrency 4; one replica SIGKILLed, another stopped"
