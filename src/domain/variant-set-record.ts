@@ -21,7 +21,8 @@ export const setRecordKey = (
   variants: readonly ResolvedVariant[],
 ) => `${prefix}${sha256}/sets/${variants.map(variantName).join('+')}`;
 
-const positiveInt = (text: string | undefined) => {
+/** A whole number above 0 read from S3 metadata, or undefined. */
+export const positiveInt = (text: string | undefined) => {
   const n = Number(text);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 };

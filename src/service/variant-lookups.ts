@@ -4,6 +4,7 @@ import type { VariantRequest } from '../domain/variant-set';
 import {
   decodeSetRecord,
   encodeSetRecord,
+  positiveInt,
   setRecordKey,
   type VariantSetRecord,
 } from '../domain/variant-set-record';
@@ -25,11 +26,6 @@ interface LookupDeps {
     bytes: number,
   ) => StoredVariant;
 }
-
-const positiveInt = (text: string | undefined) => {
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-};
 
 /**
  * What S3 already holds of an upload's variants. A repeat of a set is one HEAD (its record,
