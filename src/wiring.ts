@@ -63,6 +63,7 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
       maxInputFrames: config.limits.maxInputFrames,
       mozjpeg: config.jpegMozjpeg,
       avifEffort: config.avifEffort,
+      webpEffort: config.webpEffort,
     });
   const service = createImageService({
     pipeline,

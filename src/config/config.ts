@@ -143,6 +143,7 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
     defaultWidths: env.DEFAULT_WIDTHS,
     jpegMozjpeg: env.JPEG_MOZJPEG,
     avifEffort: env.AVIF_EFFORT,
+    webpEffort: env.WEBP_EFFORT,
     presets: toPresets(env),
   };
 }

@@ -91,6 +91,7 @@ export const envSchema = z.object({
   PRESETS: presetsJson.default({}),
   JPEG_MOZJPEG: flag(false),
   AVIF_EFFORT: wholeNumber(0, 9).default(3),
+  WEBP_EFFORT: wholeNumber(0, 6).default(2),
   ONLY_PRESETS: flag(false),
 
   MAX_CONCURRENT_JOBS: wholeNumber(1, 256).optional(),

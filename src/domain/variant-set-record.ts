@@ -37,19 +37,27 @@ export function encodeSetRecord(record: VariantSetRecord): Record<string, string
   };
 }
 
-/** The record, or undefined when the metadata is not one for a set of `count` variants. */
-export function decodeSetRecord(
-  meta: Readonly<Record<string, string | undefined>>,
-  count: number,
-): VariantSetRecord | undefined {
+type Metadata = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The source's facts as every object we write carries them (a record and each variant), or
+ * undefined when the metadata lacks them.
+ */
+export function decodeSource(meta: Metadata): VariantSetRecord['source'] | undefined {
   const format = SOURCE_FORMATS.find((f) => f === meta['source-format']);
   const width = positiveInt(meta['source-width']);
   const height = positiveInt(meta['source-height']);
+  return format && width && height ? { format, width, height } : undefined;
+}
+
+/** The record, or undefined when the metadata is not one for a set of `count` variants. */
+export function decodeSetRecord(meta: Metadata, count: number): VariantSetRecord | undefined {
+  const source = decodeSource(meta);
   const variants = (meta.variants ?? '').split(',').map((entry) => {
     const m = /^(\d+)x(\d+):(\d+)$/.exec(entry);
     return m && { width: Number(m[1]), height: Number(m[2]), bytes: Number(m[3]) };
   });
-  if (!format || !width || !height || variants.length !== count) return undefined;
+  if (!source || variants.length !== count) return undefined;
   if (variants.some((v) => !v || v.width < 1 || v.height < 1)) return undefined;
-  return { source: { format, width, height }, variants: variants as VariantSetRecord['variants'] };
+  return { source, variants: variants as VariantSetRecord['variants'] };
 }

@@ -14,23 +14,27 @@ export interface SharpPipelineOptions {
   mozjpeg: boolean;
   /** AVIF_EFFORT, 0-9: the encoder's CPU time grows ~5x from 3 to 4 (docs/performance.md). */
   avifEffort: number;
+  /** WEBP_EFFORT, 0-6: 4 (libvips' default) takes ~2x the CPU of 2 for ~3-6% fewer bytes. */
+  webpEffort: number;
 }
 
 export type Encoders = Record<ResolvedVariant['format'], (img: Sharp, quality: number) => Sharp>;
 
 // Encoder settings; the measurements behind each are in docs/performance.md, "Encoders". JPEG:
 // progressive with optimised Huffman tables; mozjpeg's settings (trellis quantisation, optimised
-// scans) make smaller files for about twice the time: opt-in (JPEG_MOZJPEG). WebP at effort 4,
-// libvips' default. AVIF at AVIF_EFFORT: libvips' default (4) makes one large AVIF a job of many
-// seconds that no deadline can interrupt (the encoder never yields), so the default is lower.
-const encodersFor = ({ mozjpeg, avifEffort }: SharpPipelineOptions): Encoders => ({
+// scans) make smaller files for about twice the time: opt-in (JPEG_MOZJPEG). WebP and AVIF at
+// WEBP_EFFORT and AVIF_EFFORT: neither encoder yields to a deadline once started, so the effort
+// bounds the longest job. At libvips' defaults (4 for both) one large AVIF is a job of many
+// seconds and a 27 MP WebP ~5 s of a core; our defaults (3 and 2) halve those for files 3-20%
+// larger.
+const encodersFor = ({ mozjpeg, avifEffort, webpEffort }: SharpPipelineOptions): Encoders => ({
   // JPEG has no alpha: flatten onto white, not libvips' default black.
   jpeg: (img, quality) =>
     img
       .flatten({ background: '#ffffff' })
       .jpeg(mozjpeg ? { quality, mozjpeg: true } : { quality, progressive: true }),
   png: (img) => img.png({ compressionLevel: 6, adaptiveFiltering: true }),
-  webp: (img, quality) => img.webp({ quality, effort: 4 }),
+  webp: (img, quality) => img.webp({ quality, effort: webpEffort }),
   avif: (img, quality) => img.avif({ quality, effort: avifEffort }),
 });
 

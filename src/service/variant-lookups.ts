@@ -3,6 +3,7 @@ import { variantKey, type ResolvedVariant } from '../domain/variant-key';
 import type { VariantRequest } from '../domain/variant-set';
 import {
   decodeSetRecord,
+  decodeSource,
   encodeSetRecord,
   positiveInt,
   setRecordKey,
@@ -100,13 +101,13 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
         return { wanted, found: undefined, hit: answer(upload, wanted, known), recorded: true };
       }
       const { infos, found } = await heads(wanted, signal);
-      const sizes = found.map((v) => v && `${v.width}x${v.height}:${v.bytes}`).join(',');
-      const facts = decodeSetRecord({ ...infos[0]?.metadata, variants: sizes }, wanted.length);
-      const complete = found.every((v) => v !== undefined);
+      const source = infos[0] && decodeSource(infos[0].metadata);
+      const variants = found.filter((v) => v !== undefined);
+      const complete = source && variants.length === wanted.length;
       return {
         wanted,
         found,
-        hit: complete && facts ? answer(upload, wanted, facts) : undefined,
+        hit: complete ? answer(upload, wanted, { source, variants }) : undefined,
         recorded: false,
       };
     },

@@ -11,6 +11,7 @@ export function heldPipeline() {
     maxInputFrames: 1000,
     mozjpeg: false,
     avifEffort: 3,
+    webpEffort: 4,
   });
   let letGo!: () => void;
   const gate = new Promise<void>((resolve) => (letGo = resolve));

@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       defaultWidths: [320, 640, 1280],
       jpegMozjpeg: false,
       avifEffort: 3,
+      webpEffort: 2,
       presets: {},
     });
   });
@@ -100,6 +101,7 @@ describe('loadConfig', () => {
       ONLY_PRESETS: 'true',
       JPEG_MOZJPEG: 'true',
       AVIF_EFFORT: '6',
+      WEBP_EFFORT: '6',
       MAX_CONCURRENT_JOBS: '3',
       MAX_QUEUED_JOBS: '0',
       REQUEST_DEADLINE_MS: '5000',
@@ -166,6 +168,7 @@ describe('loadConfig', () => {
       defaultWidths: [100, 200],
       jpegMozjpeg: true,
       avifEffort: 6,
+      webpEffort: 6,
       presets: {
         avatar: { widths: [64, 128], height: 128, fit: 'cover', format: 'webp', quality: 80 },
       },
@@ -229,6 +232,7 @@ describe('loadConfig', () => {
     ['ONLY_PRESETS', 'yes'],
     ['JPEG_MOZJPEG', 'on'],
     ['AVIF_EFFORT', '10'],
+    ['WEBP_EFFORT', '7'],
     ['MAX_INPUT_FRAMES', '0'],
     ['API_KEYS', 'short'],
     ['API_KEYS', 'has space 0123456789abcdef'],

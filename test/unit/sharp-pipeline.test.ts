@@ -4,12 +4,14 @@ import type { ResolvedVariant } from '../../src/domain/variant-key';
 import { createSharpPipeline } from '../../src/image/sharp-pipeline';
 import * as images from '../support/images';
 
-const pipeline = createSharpPipeline({
+const options = {
   maxInputPixels: 50_000_000,
   maxInputFrames: 1000,
   mozjpeg: false,
   avifEffort: 3,
-});
+  webpEffort: 4,
+};
+const pipeline = createSharpPipeline(options);
 const v = (over: Partial<ResolvedVariant>): ResolvedVariant => ({
   fit: 'inside',
   format: 'jpeg',
@@ -61,6 +63,7 @@ describe('sharp pipeline: probe', () => {
       maxInputFrames: 1000,
       mozjpeg: false,
       avifEffort: 3,
+      webpEffort: 4,
     });
     const err = await rejection(small.probe(await images.png(200, 100)));
     expect(err).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
@@ -200,12 +203,7 @@ describe('sharp pipeline: render', () => {
 
   it('makes smaller JPEGs with JPEG_MOZJPEG (trellis quantisation), progressive either way', async () => {
     const input = await images.jpeg(800, 600);
-    const mozjpeg = createSharpPipeline({
-      maxInputPixels: 50_000_000,
-      maxInputFrames: 1000,
-      mozjpeg: true,
-      avifEffort: 3,
-    });
+    const mozjpeg = createSharpPipeline({ ...options, mozjpeg: true });
     const [plain] = await pipeline.render(input, [v({ width: 400 })]);
     const [small] = await mozjpeg.render(input, [v({ width: 400 })]);
     expect((await sharp(plain!.data).metadata()).isProgressive).toBe(true);
@@ -215,17 +213,21 @@ describe('sharp pipeline: render', () => {
 
   it('encodes AVIF at AVIF_EFFORT: more effort, smaller files', async () => {
     const input = await images.jpeg(800, 600);
-    const withEffort = (avifEffort: number) =>
-      createSharpPipeline({
-        maxInputPixels: 50_000_000,
-        maxInputFrames: 1000,
-        mozjpeg: false,
-        avifEffort,
-      });
+    const withEffort = (avifEffort: number) => createSharpPipeline({ ...options, avifEffort });
     const avif = v({ width: 400, format: 'avif' });
     const [fast] = await withEffort(0).render(input, [avif]);
     const [careful] = await withEffort(4).render(input, [avif]);
     expect((await sharp(careful!.data).metadata()).format).toBe('heif');
+    expect(careful!.data.length).toBeLessThan(fast!.data.length);
+  });
+
+  it('encodes WebP at WEBP_EFFORT: the setting reaches the encoder', async () => {
+    const input = await images.jpeg(800, 600);
+    const withEffort = (webpEffort: number) => createSharpPipeline({ ...options, webpEffort });
+    const webp = v({ width: 400, format: 'webp' });
+    const [fast] = await withEffort(0).render(input, [webp]);
+    const [careful] = await withEffort(6).render(input, [webp]);
+    expect((await sharp(careful!.data).metadata()).format).toBe('webp');
     expect(careful!.data.length).toBeLessThan(fast!.data.length);
   });
 
@@ -267,6 +269,7 @@ describe('sharp pipeline: encoder failures are ours, not the client', () => {
       maxInputFrames: 1000,
       mozjpeg: false,
       avifEffort: 3,
+      webpEffort: 4,
     },
     { avif: (img) => img.heif({ compression: 'hevc' }) },
   );
