@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # `npm run pipeline:local`: runs .gitlab-ci.yml's jobs for the current commit on this machine with
-# gitlab-ci-local (shell executor), through deploy-staging, then checks what it left behind:
-# the image in the registry with the commit's labels, and staging (the Swarm stack
-# image-resizer-staging, nginx on :8081) reporting the commit. Exit 0 only if every job passed
-# and both checks hold. deploy-staging makes this machine's engine a one-node swarm if it is not
-# one (docs/releases.md); `docker compose` keeps working on it.
+# gitlab-ci-local's docker executor, each job inside its own image as GitLab's runners run it,
+# through deploy-staging, then checks what it left behind: the image in the registry with the
+# commit's labels, and staging (the Swarm stack image-resizer-staging, nginx on :8081) reporting
+# the commit. Exit 0 only if every job passed and both checks hold. deploy-staging makes this
+# machine's engine a one-node swarm if it is not one (docs/releases.md).
 #
 # Needs: Docker with Compose v2 and buildx, a registry on 127.0.0.1:5000 (started here with
 # `registry:2` if none answers), Node.js 24, rsync, and a committed work tree (it runs HEAD).
-# Only variables differ from a GitLab run: the registry, the Docker host (this machine's engine
-# instead of a Docker-in-Docker service, which gets a do-nothing stand-in), the S3 server
-# for the test job, and SWARM_RESOLVE_IMAGE=never (nginx's and the S3 server's images exist only
-# on this machine: no registry to ask for their digests).
+# What differs from GitLab, and why (docs/pipeline.md lists each):
+#   - No privileged containers here, so no Docker-in-Docker: the jobs that use Docker get this
+#     machine's engine (its socket, DOCKER_HOST=unix://...), and the name "docker", where GitLab's
+#     DinD service publishes the stack's ports, points at this machine (--extra-host
+#     docker:host-gateway). The jobs reach what they start at "docker", never at their own
+#     loopback, exactly as on GitLab. The DinD service itself is an idle stand-in.
+#   - Images no registry here can give (NODE_IMAGE's pinned tag, the Docker CLI image) are local
+#     stand-ins under the same names, built from Debian's packages; the run says so.
+#   - The registry is 127.0.0.1:5000, this machine's, which its engine pushes to and pulls from.
+#   - SWARM_RESOLVE_IMAGE=never (nginx's and the S3 server's images exist only on this machine).
+#   - STAGING_URL is http://docker:8081: staging as the deploy job reaches it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 REGISTRY=${LOCAL_REGISTRY:-127.0.0.1:5000}
-S3_NAME=image-resizer-pipeline-s3
-S3_PORT=${PIPELINE_S3_PORT:-18334}
 
 fail() { echo "pipeline:local: $*" >&2; exit 1; }
 docker info >/dev/null 2>&1 || fail "no Docker engine answers (on this project's machines: ../shared/container-sandbox/setup)"
@@ -36,40 +41,53 @@ if [ -n "$(docker ps -aq --filter label=com.docker.compose.project=image-resizer
   docker compose -p image-resizer-staging down --remove-orphans >/dev/null 2>&1 || true
 fi
 
-docker rm -f "$S3_NAME" >/dev/null 2>&1 || true
-trap 'docker rm -f "$S3_NAME" >/dev/null 2>&1 || true' EXIT
-docker run -d --name "$S3_NAME" -p "127.0.0.1:$S3_PORT:8333" -e S3_BUCKET=images chrislusf/seaweedfs:4.44 mini -dir=/data >/dev/null
-
-# The shell executor uses this machine's Docker, so the Docker-in-Docker service is not needed;
-# gitlab-ci-local still starts a job's services, so it gets an idle stand-in built from the Node image.
-NO_DIND=image-resizer-local/no-dind:1
-if ! docker image inspect "$NO_DIND" >/dev/null 2>&1; then
-  printf 'FROM node:24-trixie-slim\nCMD ["sleep", "infinity"]\n' | docker build -q -t "$NO_DIND" - >/dev/null
-fi
-
-# The release's runtime base is .gitlab-ci.yml's pinned NODE_IMAGE. No public registry answers
-# here: a local stand-in takes its name (the sandbox's Node 24 build), and the run says so.
-node_image=$(sed -n 's/^  NODE_IMAGE: //p' .gitlab-ci.yml)
+ci_var() { sed -n "s/^  $1: //p" .gitlab-ci.yml; }
+# Stand-ins for images no registry here can give, built once under the names .gitlab-ci.yml pins.
+stand_in() { # stand_in NAME DOCKERFILE-TEXT WHAT
+  docker image inspect "$1" >/dev/null 2>&1 && return 0
+  printf '%s\n' "$2" | docker build -q -t "$1" - >/dev/null || fail "could not build the stand-in $1"
+  echo "pipeline:local: $1 is a local stand-in ($3)"
+}
+node_image=$(ci_var NODE_IMAGE)
 if ! docker image inspect "$node_image" >/dev/null 2>&1; then
   docker tag node:24-trixie-slim "$node_image"
   echo "pipeline:local: $node_image is a local stand-in (node:24-trixie-slim, $(docker run --rm "$node_image" node --version))"
 fi
+# The Docker CLI image runs only job-image.sh: sh, docker, buildx.
+stand_in "$(ci_var DOCKER_IMAGE)" "FROM node:24-trixie-slim
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-cli docker-buildx >/dev/null && rm -rf /var/lib/apt/lists/*" \
+  "Debian's docker-cli and docker-buildx"
+# The DinD service: started by gitlab-ci-local as GitLab would, unused (the jobs get the socket).
+NO_DIND=image-resizer-local/no-dind:1
+stand_in "$NO_DIND" 'FROM node:24-trixie-slim
+CMD ["sleep", "infinity"]' "an idle container: privileged ones cannot run here"
+
+# gitlab-ci-local's helper image copies artifacts and caches out of the jobs with rsync; the
+# sandbox's stand-in for it has none, so artifacts would silently be lost (the next job then
+# fails on a missing dist/). Ours adds it.
+HELPER=image-resizer-local/gcl-util:1
+stand_in "$HELPER" "FROM firecow/gitlab-ci-local-util:latest
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rsync >/dev/null && rm -rf /var/lib/apt/lists/*" \
+  "gitlab-ci-local's helper with rsync"
 
 SHA=$(git rev-parse HEAD)
-echo "pipeline:local: running the pipeline for $SHA"
+echo "pipeline:local: running the pipeline for $SHA (docker executor)"
+started=$(date +%s)
 ${GITLAB_CI_LOCAL:-npx gitlab-ci-local} \
-  --force-shell-executor \
+  --helper-image "$HELPER" \
+  --volume /var/run/docker.sock:/var/run/docker.sock \
+  --extra-host docker:host-gateway \
   --variable "CI_REGISTRY=$REGISTRY" \
   --variable "CI_REGISTRY_IMAGE=$REGISTRY/image-resizer" \
   --variable "DOCKER_HOST=unix:///var/run/docker.sock" \
   --variable "DIND_IMAGE=$NO_DIND" \
   --variable "DOCKER_TLS_VERIFY=" \
   --variable "DOCKER_CERT_PATH=" \
-  --variable "TEST_TRUE_S3_ENDPOINT=http://127.0.0.1:$S3_PORT" \
   --variable "SWARM_RESOLVE_IMAGE=never" \
-  --variable "E2E_HOST=127.0.0.1" \
   --variable "DEPLOY_DOCKER_HOST=unix:///var/run/docker.sock" \
+  --variable "STAGING_URL=http://docker:8081" \
   "$@"
+echo "pipeline:local: the jobs took $(($(date +%s) - started)) s"
 
 echo "pipeline:local: checking the release and the deployment"
 IMAGE="$REGISTRY/image-resizer:$SHA"

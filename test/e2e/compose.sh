@@ -28,6 +28,7 @@ export COMPOSE_PROJECT_NAME=$PROJECT COMPOSE_FILE=docker-compose.yml:test/e2e/co
 compose() { docker compose "$@"; }
 if [ -n "${E2E_IMAGE:-}" ]; then
   export APP_IMAGE=$E2E_IMAGE
+  # The app is pulled, never built; nginx and the S3 proxy carry this checkout's config (built below).
   UP_SOURCE=(--no-build)
 else
   UP_SOURCE=(--build)
@@ -43,6 +44,12 @@ trap teardown EXIT
 
 echo "=== compose up (3 replicas) of ${E2E_IMAGE:-a fresh build}, project $PROJECT, nginx on :$PORT"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
+if [ -n "${E2E_IMAGE:-}" ] && ! compose build nginx s3-proxy >/tmp/e2e-up.log 2>&1; then
+  cat /tmp/e2e-up.log >&2
+  echo "FAIL compose build nginx s3-proxy"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 if ! compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3 >/tmp/e2e-up.log 2>&1; then
   cat /tmp/e2e-up.log >&2
   echo "FAIL compose up --wait"
@@ -50,10 +57,16 @@ if ! compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3 >/tmp/
   exit 1
 fi
 
+# A service's log lines since a time, as its process wrote them. Debian trixie's Compose 2.26 (the
+# pipeline's job image) starts every line with a terminal escape (ESC[2K) even into a pipe and
+# with --ansi never: stripped, so a check anchored at the line's start sees the line.
+logs_since() { # logs_since <time> <service>
+  compose logs --no-log-prefix --since "$1" "$2" 2>/dev/null | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
+}
 apps() { compose ps -q app | sort; }
 ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
 upstreams_since() { # distinct upstream replicas in nginx's log since a time
-  compose logs --no-log-prefix --since "$1" nginx 2>/dev/null | grep '^{' |
+  logs_since "$1" nginx | grep '^{' |
     node -e 'const s=new Set();for(const l of require("fs").readFileSync(0,"utf8").split("\n")){if(!l)continue;const j=JSON.parse(l);for(const a of j.upstream_addr.split(/[ ,:]+/))if(/^\d+\.\d+\.\d+\.\d+$/.test(a))s.add(a)}console.log([...s].sort().join(" "))'
 }
 upload() { curl -s -o /tmp/e2e-body -w '%{http_code}' -H "X-Request-ID: $2" -F "image=@$1" "$URL/v1/images?widths=32,64"; }
@@ -127,9 +140,9 @@ npx tsx test/e2e/storm.ts "$URL" 40 >/tmp/e2e-storm.json
 code=$?
 echo "info: storm: $(cat /tmp/e2e-storm.json)"
 check "storm: only 200, JSON 503 SERVER_BUSY with Retry-After or JSON 504; small requests answered within 2 s; the next request succeeds" test "$code" = 0
-nolive=$(compose logs --no-log-prefix --since "$storm_since" nginx 2>&1 | grep -c 'no live upstreams' || true)
+nolive=$(logs_since "$storm_since" nginx | grep -c 'no live upstreams' || true)
 check "storm: nginx never ran out of live upstreams (saw $nolive)" test "$nolive" = 0
-resent=$(compose logs --no-log-prefix --since "$storm_since" nginx 2>/dev/null | grep -c '"upstream_status":"[^"]*,' || true)
+resent=$(logs_since "$storm_since" nginx | grep -c '"upstream_status":"[^"]*,' || true)
 check "storm: nginx resent no request to another replica (saw $resent)" test "$resent" = 0
 
 echo "=== S3 stopped under load, then back: JSON 503s, readiness, recovery without a restart"
@@ -166,7 +179,7 @@ docker exec "$proxy" rm -f /tmp/fail-puts
 echo "info: S3 refusing writes: $(cat /tmp/e2e-s3-puts.json)"
 check "S3 refusing writes: every upload answered JSON 503 STORAGE_UNAVAILABLE with Retry-After" \
   bash -c "test $code = 0 && grep -q '\"503 STORAGE_UNAVAILABLE\":8' /tmp/e2e-s3-puts.json"
-compose logs --no-log-prefix --since "$puts_since" s3-proxy 2>/dev/null | grep '^{"method":"PUT"' >/tmp/e2e-puts.log
+logs_since "$puts_since" s3-proxy | grep '^{"method":"PUT"' >/tmp/e2e-puts.log
 per_key=$(node -e 'const n={};for(const l of require("fs").readFileSync("/tmp/e2e-puts.log","utf8").split("\n").filter(Boolean)){const u=JSON.parse(l).uri;n[u]=(n[u]||0)+1}const v=Object.values(n);console.log(v.length, Math.max(0,...v), v.reduce((a,b)=>a+b,0))')
 read -r keys max_per_key total <<<"$per_key"
 echo "info: S3 saw $total PUT attempts for $keys keys (8 uploads x 2 variants), at most $max_per_key per key"
@@ -215,7 +228,7 @@ for round in $(seq 1 "$ROUNDS"); do
   code=$?
   wait
   check "round $round: every upload succeeded ($(head -c 300 "/tmp/e2e-fault-$round.json"))" test "$code" = 0
-  retried=$(compose logs --no-log-prefix --since "$round_since" nginx 2>/dev/null | grep -c '"upstream_status":"[^"]*,' || true)
+  retried=$(logs_since "$round_since" nginx | grep -c '"upstream_status":"[^"]*,' || true)
   echo "info: round $round: $retried request(s) were retried on another replica by nginx"
   compose up -d --wait --scale app=3 --no-recreate >/dev/null 2>&1
   sleep 3

@@ -28,6 +28,7 @@ export PROMETHEUS_CONFIG=$WORK/prometheus.yml
 compose() { docker compose "$@"; }
 if [ -n "${E2E_IMAGE:-}" ]; then
   export APP_IMAGE=$E2E_IMAGE
+  # The app is pulled, never built; nginx (this checkout's config) is built before `up`.
   UP_SOURCE=(--no-build)
 else
   # Its own tag: building must not replace the image:local other stacks on this engine run.
@@ -92,6 +93,12 @@ alert_state() {
 
 echo "=== compose up (3 replicas + Prometheus) of ${E2E_IMAGE:-a fresh build}, project $PROJECT, nginx on :$PORT, Prometheus on :$PROM_PORT"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
+if [ -n "${E2E_IMAGE:-}" ] && ! compose build nginx >"$WORK/up.log" 2>&1; then
+  cat "$WORK/up.log" >&2
+  echo "FAIL compose build nginx"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 if ! compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3 >"$WORK/up.log" 2>&1; then
   cat "$WORK/up.log" >&2
   echo "FAIL compose up --wait"

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -108,5 +109,61 @@ describe('scripts/ci/deploy-target.sh', () => {
     expect(r.out).toMatch(/^DOCKER_HOST=unix:\/\/\/run\/d\.sock$/m);
     expect(r.out).not.toMatch(/^DOCKER_TLS_VERIFY=/m);
     expect(r.out).not.toMatch(/^DOCKER_CERT_PATH=/m);
+  });
+});
+
+describe('the job image', () => {
+  const jobImage = '$CI_REGISTRY_IMAGE/job-image:$JOB_IMAGE_TAG';
+  const jobs = Object.entries(ci).filter(
+    ([name]) => !['variables', 'workflow', 'stages', 'default'].includes(name),
+  );
+  const imageOf = (job: Job): string | undefined => {
+    if (job.image) return job.image;
+    const parents = job.extends === undefined ? [] : [job.extends].flat();
+    return parents
+      .map((p) => ci[p])
+      .map((p) => (p ? imageOf(p) : undefined))
+      .find(Boolean);
+  };
+
+  it('is tagged with the hash of its Dockerfile and NODE_IMAGE', () => {
+    const expected = createHash('sha256')
+      .update(read('scripts/ci/job-image/Dockerfile'))
+      .update(`\n${ci.variables.NODE_IMAGE}`)
+      .digest('hex')
+      .slice(0, 12);
+    // On a mismatch: set JOB_IMAGE_TAG in .gitlab-ci.yml to the expected value.
+    expect({ JOB_IMAGE_TAG: ci.variables.JOB_IMAGE_TAG }).toEqual({ JOB_IMAGE_TAG: expected });
+  });
+
+  it('is what every Docker job, the tests and the deploys run in; nothing is installed at run time', () => {
+    for (const name of [
+      'test',
+      'release-image',
+      'container-test',
+      'promote',
+      'deploy-staging',
+      'deploy-production',
+      'rollback-staging',
+      'rollback-production',
+    ]) {
+      expect([name, imageOf(ci[name] as Job)]).toEqual([name, jobImage]);
+    }
+    expect(read('.gitlab-ci.yml')).not.toMatch(/apk add|apt-get install/);
+  });
+
+  it('is built before any job that runs in it starts (needs, followed through)', () => {
+    const needsOf = (job: Job | undefined): string[] => {
+      if (!job) return [];
+      if (job.needs) return job.needs;
+      const parents = job.extends === undefined ? [] : [job.extends].flat();
+      return parents.flatMap((p) => needsOf(ci[p]));
+    };
+    const upstream = (name: string): string[] =>
+      needsOf(ci[name]).flatMap((n) => [n, ...upstream(n)]);
+    for (const [name, job] of jobs) {
+      if (name.startsWith('.') || imageOf(job) !== jobImage) continue;
+      expect([name, upstream(name)]).toEqual([name, expect.arrayContaining(['job-image'])]);
+    }
   });
 });

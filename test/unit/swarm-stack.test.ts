@@ -78,9 +78,18 @@ describe('the Swarm stack: releases', () => {
     );
   });
 
-  it('drops what Swarm does not do (builds, start order, restart:)', () => {
+  it('drops what Swarm does not do (builds, pull_policy, start order, restart:)', () => {
     for (const key of ['build', 'depends_on', 'restart']) expect(app[key]).toBeUndefined();
-    for (const key of ['depends_on', 'restart']) expect(nginx[key]).toBeUndefined();
+    // `docker stack deploy` refuses pull_policy (compose's nginx has one: it is built).
+    for (const key of ['build', 'pull_policy', 'depends_on', 'restart']) {
+      expect([key, nginx[key]]).toEqual([key, undefined]);
+    }
+  });
+
+  it("runs the stock nginx image that compose's local nginx build starts from", () => {
+    const built = get(compose, 'services', 'nginx', 'build', 'dockerfile_inline') as string;
+    expect(nginx.image).toBe('nginx:1.30');
+    expect(built).toMatch(/^FROM nginx:1\.30$/m);
   });
 });
 
