@@ -1,12 +1,11 @@
 /**
- * How often V8 collects the service's heap under load, and why (`npx tsx bench/gc-trace.ts
- * ['<node flags>']`, ~20 s): runs `node <flags> --trace-gc --trace-incremental-marking
+ * How often V8 collects the service's heap under load, and why (`npm run bench:gc [-- '<node
+ * flags>']`, ~30 s with the build): runs `node <flags> --trace-gc --trace-incremental-marking
  * dist/server.js` against the S3 sink, 32 warm-up then 200 uploads to /v1/resize at concurrency
  * 8, and prints throughput, CPU per request, mark-compacts with their pause and incremental
  * time per request, what started each marking, and the process's peak RSS. docs/performance.md
  * ("Why the heap is collected so often") quotes it.
  */
-import { readFileSync } from 'node:fs';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { processCpuSeconds, runLoad } from './lib/load';
 import { multipart } from './lib/naive';
@@ -59,12 +58,11 @@ async function main() {
     pauseMs += Number(/, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0);
     incrementalMs += Number(/\+ ([\d.]+) ms in \d+ steps/.exec(line)?.[1] ?? 0);
   }
-  const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1];
   const per = (ms: number) => (ms / requests).toFixed(2);
   process.stdout.write(
     [
       `flags: ${flags.join(' ') || '(none)'}`,
-      `${r.throughput.toFixed(1)} images/s, server CPU ${r.cpuMs.server?.toFixed(1)} ms per request, peak RSS ${(Number(hwm) / 1024).toFixed(0)} MiB`,
+      `${r.throughput.toFixed(1)} images/s, server CPU ${r.cpuMs.server?.toFixed(1)} ms per request, peak RSS ${server.memory().peakMiB.toFixed(0)} MiB`,
       `${compactions} mark-compacts: pauses ${per(pauseMs)} + incremental ${per(incrementalMs)} ms per request`,
       `marking started by: ${[...startedBy].map(([why, n]) => `${why} x${n}`).join(', ')}`,
       '',

@@ -42,33 +42,37 @@ if [ -n "$(docker ps -aq --filter label=com.docker.compose.project=image-resizer
 fi
 
 ci_var() { sed -n "s/^  $1: //p" .gitlab-ci.yml; }
-# Stand-ins for images no registry here can give, built once under the names .gitlab-ci.yml pins.
+# An image .gitlab-ci.yml names: pulled when a registry gives it, else (no public registry answers
+# on this project's machines) a local stand-in under the same name, and the run says so.
+have_or_pull() { docker image inspect "$1" >/dev/null 2>&1 || docker pull -q "$1" >/dev/null 2>&1; }
 stand_in() { # stand_in NAME DOCKERFILE-TEXT WHAT
-  docker image inspect "$1" >/dev/null 2>&1 && return 0
+  have_or_pull "$1" && return 0
   printf '%s\n' "$2" | docker build -q -t "$1" - >/dev/null || fail "could not build the stand-in $1"
   echo "pipeline:local: $1 is a local stand-in ($3)"
 }
 node_image=$(ci_var NODE_IMAGE)
-if ! docker image inspect "$node_image" >/dev/null 2>&1; then
-  docker tag node:24-trixie-slim "$node_image"
-  echo "pipeline:local: $node_image is a local stand-in (node:24-trixie-slim, $(docker run --rm "$node_image" node --version))"
-fi
+stand_in "$node_image" "FROM node:24-trixie-slim" "node:24-trixie-slim, the sandbox's Node 24"
 # The Docker CLI image runs only job-image.sh: sh, docker, buildx.
 stand_in "$(ci_var DOCKER_IMAGE)" "FROM node:24-trixie-slim
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-cli docker-buildx >/dev/null && rm -rf /var/lib/apt/lists/*" \
   "Debian's docker-cli and docker-buildx"
 # The DinD service: started by gitlab-ci-local as GitLab would, unused (the jobs get the socket).
 NO_DIND=image-resizer-local/no-dind:1
-stand_in "$NO_DIND" 'FROM node:24-trixie-slim
-CMD ["sleep", "infinity"]' "an idle container: privileged ones cannot run here"
-
-# gitlab-ci-local's helper image copies artifacts and caches out of the jobs with rsync; the
-# sandbox's stand-in for it has none, so artifacts would silently be lost (the next job then
-# fails on a missing dist/). Ours adds it.
-HELPER=image-resizer-local/gcl-util:1
-stand_in "$HELPER" "FROM firecow/gitlab-ci-local-util:latest
-RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rsync >/dev/null && rm -rf /var/lib/apt/lists/*" \
-  "gitlab-ci-local's helper with rsync"
+docker image inspect "$NO_DIND" >/dev/null 2>&1 ||
+  printf 'FROM node:24-trixie-slim\nCMD ["sleep", "infinity"]\n' | docker build -q -t "$NO_DIND" - >/dev/null
+# gitlab-ci-local's helper image copies artifacts and caches out of the jobs with rsync. The real
+# one has it; a stand-in without it (this project's sandbox had one) would silently lose every
+# artifact, and the next job fail on a missing dist/. Then one with rsync added is used.
+HELPER=firecow/gitlab-ci-local-util:latest
+have_or_pull "$HELPER" || fail "no $HELPER (gitlab-ci-local's helper image)"
+if ! docker run --rm --entrypoint sh "$HELPER" -c 'command -v rsync' >/dev/null 2>&1; then
+  HELPER=image-resizer-local/gcl-util:1
+  docker image inspect "$HELPER" >/dev/null 2>&1 ||
+    printf '%s\n' 'FROM firecow/gitlab-ci-local-util:latest' \
+      'RUN (apk add --no-cache rsync || (apt-get update -qq && apt-get install -y -qq --no-install-recommends rsync && rm -rf /var/lib/apt/lists/*)) >/dev/null' |
+    docker build -q -t "$HELPER" - >/dev/null || fail "could not add rsync to gitlab-ci-local's helper image"
+  echo "pipeline:local: gitlab-ci-local's helper image has no rsync here: using $HELPER (rsync added)"
+fi
 
 SHA=$(git rev-parse HEAD)
 echo "pipeline:local: running the pipeline for $SHA (docker executor)"

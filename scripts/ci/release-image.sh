@@ -28,7 +28,7 @@ else
     --build-arg NODE_IMAGE="$NODE_IMAGE" \
     --build-arg GIT_COMMIT="$CI_COMMIT_SHA" \
     --build-arg VERSION="$(node -p 'require("./package.json").version')" \
-    --build-arg BUILD_DATE="${CI_COMMIT_TIMESTAMP:-$(git log -1 --format=%cI "$CI_COMMIT_SHA")}" \
+    --build-arg BUILD_DATE="${CI_COMMIT_TIMESTAMP:-$(git log -1 --format=%cI "$CI_COMMIT_SHA" 2>/dev/null || echo unknown)}" \
     --build-arg SOURCE_URL="${CI_PROJECT_URL:-unknown}" \
     -t "$IMAGE" .
   docker push "$IMAGE"

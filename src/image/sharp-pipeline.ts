@@ -24,9 +24,9 @@ export type Encoders = Record<ResolvedVariant['format'], (img: Sharp, quality: n
 // progressive with optimised Huffman tables; mozjpeg's settings (trellis quantisation, optimised
 // scans) make smaller files for about twice the time: opt-in (JPEG_MOZJPEG). WebP and AVIF at
 // WEBP_EFFORT and AVIF_EFFORT: neither encoder yields to a deadline once started, so the effort
-// bounds the longest job. At libvips' defaults (4 for both) one large AVIF is a job of many
-// seconds and a 27 MP WebP ~5 s of a core; our defaults (3 and 2) halve those for files 3-20%
-// larger.
+// bounds the longest job. At libvips' defaults (4 for both) a 2400 px AVIF is ~13 s of a core
+// and a 27 MP WebP ~5 s; our defaults (3 and 2) cut those to ~3 s and ~2.4 s, for files 3-20%
+// larger (docs/performance.md).
 const encodersFor = ({ mozjpeg, avifEffort, webpEffort }: SharpPipelineOptions): Encoders => ({
   // JPEG has no alpha: flatten onto white, not libvips' default black.
   jpeg: (img, quality) =>

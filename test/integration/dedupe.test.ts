@@ -15,7 +15,7 @@ function counted() {
     maxInputFrames: 1000,
     mozjpeg: false,
     avifEffort: 3,
-    webpEffort: 4,
+    webpEffort: 2,
   });
   const memory = createMemoryImageStore();
   const calls = { probe: 0, render: 0, head: 0, put: 0 };

@@ -11,7 +11,7 @@ export function heldPipeline() {
     maxInputFrames: 1000,
     mozjpeg: false,
     avifEffort: 3,
-    webpEffort: 4,
+    webpEffort: 2,
   });
   let letGo!: () => void;
   const gate = new Promise<void>((resolve) => (letGo = resolve));

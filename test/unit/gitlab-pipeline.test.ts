@@ -17,7 +17,7 @@ type Job = {
   image?: string;
   extends?: string | string[];
 };
-// GitLab's !reference tag is unknown to the parser: read as a plain list.
+// GitLab's custom tags (!reference) would be unknown to the parser: read as plain values.
 const ci = parse(read('.gitlab-ci.yml'), { logLevel: 'silent' }) as Record<string, Job> & {
   variables: Record<string, string>;
 };

@@ -9,7 +9,7 @@ const options = {
   maxInputFrames: 1000,
   mozjpeg: false,
   avifEffort: 3,
-  webpEffort: 4,
+  webpEffort: 2,
 };
 const pipeline = createSharpPipeline(options);
 const v = (over: Partial<ResolvedVariant>): ResolvedVariant => ({
@@ -63,7 +63,7 @@ describe('sharp pipeline: probe', () => {
       maxInputFrames: 1000,
       mozjpeg: false,
       avifEffort: 3,
-      webpEffort: 4,
+      webpEffort: 2,
     });
     const err = await rejection(small.probe(await images.png(200, 100)));
     expect(err).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
@@ -269,7 +269,7 @@ describe('sharp pipeline: encoder failures are ours, not the client', () => {
       maxInputFrames: 1000,
       mozjpeg: false,
       avifEffort: 3,
-      webpEffort: 4,
+      webpEffort: 2,
     },
     { avif: (img) => img.heif({ compression: 'hevc' }) },
   );
