@@ -9,67 +9,63 @@
 import { makeCorpus, variantOf } from './lib/corpus';
 import { processCpuSeconds, runLoad } from './lib/load';
 import { multipart } from './lib/naive';
+import { withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
-import { startServerProcess } from '../test/support/server-process';
+import type { ServerProcess } from '../test/support/server-process';
+
+const REQUESTS = 200;
+
+/** Mark-compacts in a --trace-gc log: how many, their time, and what started each marking. */
+function compactions(log: string[]) {
+  let count = 0;
+  let pauseMs = 0;
+  let incrementalMs = 0;
+  const startedBy = new Map<string, number>();
+  for (const line of log) {
+    const start = /\[IncrementalMarking\] Start \(([^)]*)\)/.exec(line)?.[1];
+    if (start) startedBy.set(start, (startedBy.get(start) ?? 0) + 1);
+    if (!/Mark-Compact/.test(line)) continue;
+    count++;
+    pauseMs += Number(/, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0);
+    incrementalMs += Number(/\+ ([\d.]+) ms in \d+ steps/.exec(line)?.[1] ?? 0);
+  }
+  return { count, pauseMs, incrementalMs, startedBy };
+}
 
 async function main() {
   const flags = (process.argv[2] ?? '').split(' ').filter(Boolean);
   const corpus = await makeCorpus();
   const sink = await startSinkS3();
-  const server = startServerProcess(
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MAX_QUEUED_JOBS: '64',
-      MAX_QUEUE_WAIT_MS: '30000',
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_CHECKSUMS: 'WHEN_REQUIRED',
-      MALLOC_ARENA_MAX: '2',
-      LOG_LEVEL: 'info',
-      S3_ENDPOINT: sink.endpoint,
-      S3_BUCKET: 'bench',
-    },
-    [...flags, '--trace-gc', '--trace-incremental-marking'],
-  );
-  const url = `${await server.waitForListening()}/v1/resize?widths=800&format=jpeg&quality=80`;
   const photo = (i: number) => variantOf(corpus.photo12mp, i);
-  const load = (from: number, requests: number) =>
-    runLoad({
-      url,
-      concurrency: 8,
-      requests,
-      body: (i) => multipart(photo(from + i)).data,
-      contentType: multipart(photo(0)).type,
-      serverCpu: () => processCpuSeconds(server.child.pid!),
-    });
-  await load(1e6, 32);
-  const before = server.output().stdout.split('\n').length;
-  const requests = 200;
-  const r = await load(0, requests);
-  let compactions = 0;
-  let pauseMs = 0;
-  let incrementalMs = 0;
-  const startedBy = new Map<string, number>();
-  for (const line of server.output().stdout.split('\n').slice(before)) {
-    const start = /\[IncrementalMarking\] Start \(([^)]*)\)/.exec(line)?.[1];
-    if (start) startedBy.set(start, (startedBy.get(start) ?? 0) + 1);
-    if (!/Mark-Compact/.test(line)) continue;
-    compactions++;
-    pauseMs += Number(/, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0);
-    incrementalMs += Number(/\+ ([\d.]+) ms in \d+ steps/.exec(line)?.[1] ?? 0);
-  }
-  const per = (ms: number) => (ms / requests).toFixed(2);
-  process.stdout.write(
-    [
+  const measure = async (base: string, server: ServerProcess) => {
+    const load = (from: number, requests: number) =>
+      runLoad({
+        url: `${base}/v1/resize?widths=800&format=jpeg&quality=80`,
+        concurrency: 8,
+        requests,
+        body: (i) => multipart(photo(from + i)).data,
+        contentType: multipart(photo(0)).type,
+        serverCpu: () => processCpuSeconds(server.child.pid!),
+      });
+    await load(1e6, 32);
+    const before = server.output().stdout.split('\n').length;
+    const r = await load(0, REQUESTS);
+    const gc = compactions(server.output().stdout.split('\n').slice(before));
+    const per = (ms: number) => (ms / REQUESTS).toFixed(2);
+    return [
       `flags: ${flags.join(' ') || '(none)'}`,
       `${r.throughput.toFixed(1)} images/s, server CPU ${r.cpuMs.server?.toFixed(1)} ms per request, peak RSS ${server.memory().peakMiB.toFixed(0)} MiB`,
-      `${compactions} mark-compacts: pauses ${per(pauseMs)} + incremental ${per(incrementalMs)} ms per request`,
-      `marking started by: ${[...startedBy].map(([why, n]) => `${why} x${n}`).join(', ')}`,
+      `${gc.count} mark-compacts: pauses ${per(gc.pauseMs)} + incremental ${per(gc.incrementalMs)} ms per request`,
+      `marking started by: ${[...gc.startedBy].map(([why, n]) => `${why} x${n}`).join(', ')}`,
       '',
-    ].join('\n'),
-  );
-  server.child.kill('SIGKILL');
-  await server.exited;
+    ].join('\n');
+  };
+  const report = await withService({ S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' }, measure, [
+    ...flags,
+    '--trace-gc',
+    '--trace-incremental-marking',
+  ]);
+  process.stdout.write(report);
   await sink.close();
 }
 

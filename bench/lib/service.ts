@@ -8,19 +8,24 @@ import { startServerProcess, type ServerProcess } from '../../test/support/serve
 export async function withService<T>(
   env: Record<string, string>,
   run: (url: string, server: ServerProcess) => Promise<T>,
+  /** Node's own flags, e.g. --trace-gc (bench/gc-trace.ts). */
+  nodeArgs: string[] = [],
 ): Promise<T> {
-  const server = startServerProcess({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MAX_QUEUED_JOBS: '64',
-    MAX_QUEUE_WAIT_MS: '30000',
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_CHECKSUMS: 'WHEN_REQUIRED',
-    // As in the container image (Dockerfile).
-    MALLOC_ARENA_MAX: '2',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
+  const server = startServerProcess(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MAX_QUEUED_JOBS: '64',
+      MAX_QUEUE_WAIT_MS: '30000',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_CHECKSUMS: 'WHEN_REQUIRED',
+      // As in the container image (Dockerfile).
+      MALLOC_ARENA_MAX: '2',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    nodeArgs,
+  );
   try {
     return await run(await server.waitForListening(), server);
   } finally {
