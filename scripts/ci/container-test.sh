@@ -6,9 +6,8 @@ cd "$(dirname "$0")/../.."
 : "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}"
 npm ci --no-audit --no-fund --prefer-offline
 # The engine pulls the image itself: on a private project it must be logged in first.
-if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
-  echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
-fi
+# shellcheck source=scripts/ci/registry-login.sh
+. scripts/ci/registry-login.sh
 IMAGE="${IMAGE_DIGEST:-$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA}"
 # Drop any local copy, so the stack runs what the registry holds.
 docker image rm "$IMAGE" >/dev/null 2>&1 || true

@@ -16,9 +16,8 @@ test -f "deploy/$ENVIRONMENT/compose.env" || { echo "deploy: no config for $ENVI
 # shellcheck source=scripts/ci/deploy-target.sh
 . scripts/ci/deploy-target.sh
 # The swarm's nodes pull the image themselves: --with-registry-auth hands them this login.
-if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
-  echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
-fi
+# shellcheck source=scripts/ci/registry-login.sh
+. scripts/ci/registry-login.sh
 
 # The release: this image (by digest when the release job recorded one) + this config.
 IMAGE="${IMAGE_DIGEST:-$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA}"

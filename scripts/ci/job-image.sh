@@ -8,9 +8,8 @@ set -eu
 : "${CI_REGISTRY_IMAGE:?}" "${JOB_IMAGE_TAG:?}" "${NODE_IMAGE:?NODE_IMAGE (pinned in .gitlab-ci.yml)}"
 cd "$(dirname "$0")/../.."
 IMAGE="$CI_REGISTRY_IMAGE/job-image:$JOB_IMAGE_TAG"
-if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
-  echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
-fi
+# shellcheck source=scripts/ci/registry-login.sh
+. scripts/ci/registry-login.sh
 # Asked of the registry by this client, so no image is pulled just to learn that it exists.
 if docker manifest inspect "$IMAGE" >/dev/null 2>&1; then
   echo "job-image: $IMAGE is in the registry; nothing to build"

@@ -12,9 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}" "${NODE_IMAGE:?NODE_IMAGE (pinned in .gitlab-ci.yml)}"
 IMAGE="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"
-if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
-  echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
-fi
+# shellcheck source=scripts/ci/registry-login.sh
+. scripts/ci/registry-login.sh
 if [ -n "${CI_COMMIT_TAG:-}" ]; then
   if ! digest=$(docker buildx imagetools inspect --format '{{json .Manifest.Digest}}' "$IMAGE" 2>/dev/null | tr -d '"') || [ -z "$digest" ]; then
     echo "release: tag $CI_COMMIT_TAG: no $IMAGE in the registry; tag a commit whose default-branch pipeline released it" >&2

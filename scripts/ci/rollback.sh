@@ -9,9 +9,8 @@ cd "$(dirname "$0")/../.."
 ENVIRONMENT=${1:?usage: rollback.sh staging|production}
 # shellcheck source=scripts/ci/deploy-target.sh
 . scripts/ci/deploy-target.sh
-if [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
-  echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
-fi
+# shellcheck source=scripts/ci/registry-login.sh
+. scripts/ci/registry-login.sh
 bash scripts/swarm/releases.sh "$ENVIRONMENT"
 if bash scripts/swarm/rollback.sh "$ENVIRONMENT" ${ROLLBACK_TO:+"$ROLLBACK_TO"}; then outcome=succeeded; else outcome=failed; fi
 . scripts/swarm/lib.sh
