@@ -58,8 +58,8 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
   "Debian's docker-cli and docker-buildx"
 # The DinD service: started by gitlab-ci-local as GitLab would, unused (the jobs get the socket).
 NO_DIND=image-resizer-local/no-dind:1
-docker image inspect "$NO_DIND" >/dev/null 2>&1 ||
-  printf 'FROM node:24-trixie-slim\nCMD ["sleep", "infinity"]\n' | docker build -q -t "$NO_DIND" - >/dev/null
+stand_in "$NO_DIND" 'FROM node:24-trixie-slim
+CMD ["sleep", "infinity"]' "an idle container for the DinD service"
 # gitlab-ci-local's helper image copies artifacts and caches out of the jobs with rsync. The real
 # one has it; a stand-in without it (this project's sandbox had one) would silently lose every
 # artifact, and the next job fail on a missing dist/. Then one with rsync added is used.
@@ -67,11 +67,10 @@ HELPER=firecow/gitlab-ci-local-util:latest
 have_or_pull "$HELPER" || fail "no $HELPER (gitlab-ci-local's helper image)"
 if ! docker run --rm --entrypoint sh "$HELPER" -c 'command -v rsync' >/dev/null 2>&1; then
   HELPER=image-resizer-local/gcl-util:1
-  docker image inspect "$HELPER" >/dev/null 2>&1 ||
-    printf '%s\n' 'FROM firecow/gitlab-ci-local-util:latest' \
-      'RUN (apk add --no-cache rsync || (apt-get update -qq && apt-get install -y -qq --no-install-recommends rsync && rm -rf /var/lib/apt/lists/*)) >/dev/null' |
-    docker build -q -t "$HELPER" - >/dev/null || fail "could not add rsync to gitlab-ci-local's helper image"
-  echo "pipeline:local: gitlab-ci-local's helper image has no rsync here: using $HELPER (rsync added)"
+  stand_in "$HELPER" 'FROM firecow/gitlab-ci-local-util:latest
+RUN (apk add --no-cache rsync || (apt-get update -qq && apt-get install -y -qq --no-install-recommends rsync && rm -rf /var/lib/apt/lists/*)) >/dev/null' \
+    "gitlab-ci-local's helper with rsync added"
+  echo "pipeline:local: gitlab-ci-local's helper image has no rsync here: using $HELPER"
 fi
 
 SHA=$(git rev-parse HEAD)
