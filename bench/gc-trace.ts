@@ -1,15 +1,16 @@
 /**
- * How often V8 collects the service's heap under load, and why (`npm run bench:gc [-- '<node
- * flags>']`, ~30 s with the build): runs `node <flags> --trace-gc --trace-incremental-marking
+ * How often V8 collects the service's heap under load, and why (`npm run bench:gc [-- --env
+ * VAR=value] ['<node flags>']`, ~30 s with the build): runs `node <flags> --trace-gc --trace-incremental-marking
  * dist/server.js` against the S3 sink, 32 warm-up then 200 uploads to /v1/resize at concurrency
  * 8, and prints throughput, CPU per request, mark-compacts with their pause and incremental
  * time per request, what started each marking, and the process's peak RSS. docs/performance.md
  * ("Why the heap is collected so often") quotes it.
  */
+import { parseArgs } from 'node:util';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { processCpuSeconds, runLoad } from './lib/load';
 import { multipart } from './lib/naive';
-import { withService } from './lib/service';
+import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import type { ServerProcess } from '../test/support/server-process';
 
@@ -33,7 +34,12 @@ function compactions(log: string[]) {
 }
 
 async function main() {
-  const flags = (process.argv[2] ?? '').split(' ').filter(Boolean);
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { env: { type: 'string', multiple: true, default: [] } },
+  });
+  const flags = (positionals[0] ?? '').split(' ').filter(Boolean);
+  const env = envFromPairs(values.env);
   const corpus = await makeCorpus();
   const sink = await startSinkS3();
   const photo = (i: number) => variantOf(corpus.photo12mp, i);
@@ -53,18 +59,18 @@ async function main() {
     const gc = compactions(server.output().stdout.split('\n').slice(before));
     const per = (ms: number) => (ms / REQUESTS).toFixed(2);
     return [
-      `flags: ${flags.join(' ') || '(none)'}`,
+      `flags: ${flags.join(' ') || '(none)'}; settings: ${values.env.join(' ') || '(defaults)'}`,
       `${r.throughput.toFixed(1)} images/s, server CPU ${r.cpuMs.server?.toFixed(1)} ms per request, peak RSS ${server.memory().peakMiB.toFixed(0)} MiB`,
       `${gc.count} mark-compacts: pauses ${per(gc.pauseMs)} + incremental ${per(gc.incrementalMs)} ms per request`,
       `marking started by: ${[...gc.startedBy].map(([why, n]) => `${why} x${n}`).join(', ')}`,
       '',
     ].join('\n');
   };
-  const report = await withService({ S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' }, measure, [
-    ...flags,
-    '--trace-gc',
-    '--trace-incremental-marking',
-  ]);
+  const report = await withService(
+    { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench', ...env },
+    measure,
+    [...flags, '--trace-gc', '--trace-incremental-marking'],
+  );
   process.stdout.write(report);
   await sink.close();
 }

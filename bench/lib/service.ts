@@ -33,3 +33,9 @@ export async function withService<T>(
     await server.exited;
   }
 }
+
+/** `VAR=value` pairs from a command line (the value may contain `=`) as an environment. */
+export const envFromPairs = (pairs: readonly string[]): Record<string, string> =>
+  Object.fromEntries(
+    pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );

@@ -71,5 +71,42 @@ describe('the server process', () => {
         run.child.kill('SIGKILL');
       }
     });
+
+    it("sets V8's heap growing factor from V8_HEAP_GROWING_PERCENT, from the first collection on", async () => {
+      // --trace-gc-verbose prints "[HeapController] factor F" after every full collection. V8
+      // writes it through C's stdio, unaligned with the JSON log lines on the same stdout, so
+      // the text is searched, not parsed line by line.
+      const run = startServerProcess(
+        { ...s3.env, PORT: '0', HOST: '127.0.0.1', V8_HEAP_GROWING_PERCENT: '150' },
+        ['--trace-gc-verbose'],
+      );
+      try {
+        const stdout = () => run.output().stdout;
+        let port: string | undefined;
+        for (let i = 0; i < 200 && !port && run.child.exitCode === null; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          port = /"port":(\d+)[^\n]*"msg":"listening"/.exec(stdout())?.[1];
+        }
+        expect(port).toBeDefined();
+        // Buffers count toward the heap: a few large bodies (not images: 415, once read) force a collection.
+        const body = Buffer.alloc(16 * 1024 * 1024, 7);
+        for (let i = 0; i < 10 && !/\[HeapController\] factor/.test(stdout()); i++) {
+          const res = await fetch(`http://127.0.0.1:${port}/v1/resize?widths=16`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'image/jpeg' },
+            body,
+          });
+          expect(res.status).toBe(415);
+        }
+        const factors = [...stdout().matchAll(/\[HeapController\] factor ([\d.]+)/g)].map(
+          (m) => m[1],
+        );
+        expect(factors.length).toBeGreaterThan(0);
+        // V8's own factor varies with its measured GC and allocation speeds (1.1 to 4.0 here).
+        expect(new Set(factors)).toEqual(new Set(['2.5']));
+      } finally {
+        run.child.kill('SIGKILL');
+      }
+    });
   });
 });
