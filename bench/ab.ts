@@ -7,10 +7,12 @@
  * share moves by ±10% with this machine's noise; the overhead (main, other, system) is where a
  * setting of the service shows, and there a millisecond stands out. docs/performance.md quotes it.
  *   --rounds N (4)  --requests N (200 per round)  --concurrency N (8)
+ *   --ipx: unjs/ipx as one more side, the same resize (bench/lib/ipx-peer.ts)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeCorpus, variantOf } from './lib/corpus';
+import { startIpx } from './lib/ipx-peer';
 import { runLoad, type LoadResult } from './lib/load';
 import { multipart } from './lib/naive';
 import { envFromPairs, withService } from './lib/service';
@@ -64,6 +66,16 @@ function withServices<T>(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
+interface Side {
+  label: string;
+  pid: number;
+  load(requests: number): Promise<LoadResult>;
+}
+
+/** Peak resident memory (VmHWM) of a process, in MiB (Linux). */
+const peakMiB = (pid: number) =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -71,6 +83,7 @@ async function main() {
       rounds: { type: 'string', default: '4' },
       requests: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '8' },
+      ipx: { type: 'boolean', default: false },
     },
   });
   const specs = positionals.length > 0 ? positionals : [''];
@@ -80,54 +93,87 @@ async function main() {
   const corpus = await makeCorpus();
   const sink = await startSinkS3();
   const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };
-  const results = specs.map(() => [] as { load: LoadResult; cpu: Usage }[]);
+  const photo = (i: number) => variantOf(corpus.photo12mp, i);
+  // The peer (--ipx), the same resize as GETs of files it reads from disk (bench/lib/ipx-peer.ts).
+  const ipx = values.ipx ? await startIpx(photo, 64) : undefined;
   let next = 0;
-  const load = (url: string, count: number) =>
-    runLoad({
-      url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
-      concurrency,
-      requests: count,
-      body: (i) => multipart(variantOf(corpus.photo12mp, next + i)).data,
-      contentType: multipart(corpus.photo12mp).type,
-    }).finally(() => (next += count));
+  const serviceSide = (label: string, url: string, server: ServerProcess): Side => ({
+    label: label || '(defaults)',
+    pid: server.child.pid!,
+    load: (count) =>
+      runLoad({
+        url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+        concurrency,
+        requests: count,
+        body: (i) => multipart(photo(next + i)).data,
+        contentType: multipart(corpus.photo12mp).type,
+      }).finally(() => (next += count)),
+  });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   await withServices(
     specs.map((spec) => ({ ...sinkEnv, ...envFromPairs(spec.split(',').filter(Boolean)) })),
     async (services) => {
+      const sides = services.map(({ url, server }, i) => serviceSide(specs[i]!, url, server));
+      if (ipx) {
+        sides.push({
+          label: 'unjs/ipx (GET, file on disk)',
+          pid: ipx.pid,
+          load: (count) => runLoad({ url: ipx.url, path: ipx.path, concurrency, requests: count }),
+        });
+      }
+      const results = sides.map(() => [] as { load: LoadResult; cpu: Usage }[]);
       for (let round = 0; round < rounds; round++) {
-        // Alternate the order, so neither side always runs first after the other.
-        const order = [...specs.keys()];
+        // Alternate the order, so no side always runs first after another.
+        const order = [...sides.keys()];
         if (round % 2) order.reverse();
         for (const i of order) {
-          const { url, server } = services[i]!;
-          await load(url, 16); // warm-up, not counted
-          const before = threadUsage(server.child.pid!);
-          const result = await load(url, requests);
-          const after = threadUsage(server.child.pid!);
+          const side = sides[i]!;
+          await side.load(16); // warm-up, not counted
+          const before = threadUsage(side.pid);
+          const result = await side.load(requests);
+          const after = threadUsage(side.pid);
           const cpu = Object.fromEntries(
             GROUPS.map((g) => [g, (after[g] - before[g]) / requests]),
           ) as Usage;
           results[i]!.push({ load: result, cpu });
           const cells = GROUPS.map((g) => `${g} ${cpu[g].toFixed(1)}`).join(', ');
           out(
-            `round ${round + 1} '${specs[i]}': ${result.throughput.toFixed(1)} images/s; ${cells}`,
+            `round ${round + 1} ${side.label}: ${result.throughput.toFixed(1)} images/s; ${cells}`,
           );
         }
       }
       out('');
       out('medians; CPU ms per request by thread (overhead: main + other + system)');
-      out(`| settings | images/s | p99 ms | ${GROUPS.join(' | ')} | overhead | peak RSS MiB |`);
-      out(`| --- | --- | --- | ${GROUPS.map(() => '---').join(' | ')} | --- | --- |`);
-      specs.forEach((spec, i) => {
+      out('and of the load generator (client), which shares the cores');
+      const header = [
+        'side',
+        'images/s',
+        'p99 ms',
+        ...GROUPS,
+        'overhead',
+        'client',
+        'peak RSS MiB',
+      ];
+      out(`| ${header.join(' | ')} |`);
+      out(`|${header.map(() => ' --- ').join('|')}|`);
+      sides.forEach((side, i) => {
         const runs = results[i]!;
-        const m = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick)).toFixed(1);
-        const overhead = (r: (typeof runs)[number]) => r.cpu.main + r.cpu.other + r.cpu.system;
-        out(
-          `| ${spec || '(defaults)'} | ${m((r) => r.load.throughput)} | ${m((r) => r.load.p99)} | ${GROUPS.map((g) => m((r) => r.cpu[g])).join(' | ')} | ${m(overhead)} | ${services[i]!.server.memory().peakMiB.toFixed(0)} |`,
-        );
+        type Run = (typeof runs)[number];
+        const m = (pick: (r: Run) => number) => median(runs.map(pick)).toFixed(1);
+        const overhead = (r: Run) => r.cpu.main + r.cpu.other + r.cpu.system;
+        const cells = [
+          m((r) => r.load.throughput),
+          m((r) => r.load.p99),
+          ...GROUPS.map((g) => m((r) => r.cpu[g])),
+          m(overhead),
+          m((r) => r.load.cpuMs.client),
+          peakMiB(side.pid).toFixed(0),
+        ];
+        out(`| ${side.label} | ${cells.join(' | ')} |`);
       });
     },
   );
+  await ipx?.stop();
   await sink.close();
 }
 

@@ -44,18 +44,11 @@ trap teardown EXIT
 
 echo "=== compose up (3 replicas) of ${E2E_IMAGE:-a fresh build}, project $PROJECT, nginx on :$PORT"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
-if [ -n "${E2E_IMAGE:-}" ] && ! compose build nginx s3-proxy >/tmp/e2e-up.log 2>&1; then
-  cat /tmp/e2e-up.log >&2
-  echo "FAIL compose build nginx s3-proxy"
-  echo "0 passed, 1 failed"
-  exit 1
+if [ -n "${E2E_IMAGE:-}" ]; then
+  must "compose build nginx s3-proxy" /tmp/e2e-up.log compose build nginx s3-proxy
 fi
-if ! compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3 >/tmp/e2e-up.log 2>&1; then
-  cat /tmp/e2e-up.log >&2
-  echo "FAIL compose up --wait"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+must "compose up --wait" /tmp/e2e-up.log \
+  compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3
 
 # A service's log lines since a time, as its process wrote them. Debian trixie's Compose 2.26 (the
 # pipeline's job image) starts every line with a terminal escape (ESC[2K) even into a pipe and

@@ -15,6 +15,19 @@ check() { # check "description" command...
   fi
 }
 
+# A step every later check depends on (building, starting the stack): on failure its output is
+# shown and the script stops there, reported as one more failed check.
+must() { # must "description" log-file command...
+  local what=$1 log=$2
+  shift 2
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "FAIL $what"
+    echo "$passed passed, $((failed + 1)) failed"
+    exit 1
+  fi
+}
+
 # The closing line; exits non-zero if any check failed.
 summary() {
   echo "$passed passed, $failed failed"

@@ -93,18 +93,9 @@ alert_state() {
 
 echo "=== compose up (3 replicas + Prometheus) of ${E2E_IMAGE:-a fresh build}, project $PROJECT, nginx on :$PORT, Prometheus on :$PROM_PORT"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
-if [ -n "${E2E_IMAGE:-}" ] && ! compose build nginx >"$WORK/up.log" 2>&1; then
-  cat "$WORK/up.log" >&2
-  echo "FAIL compose build nginx"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-if ! compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3 >"$WORK/up.log" 2>&1; then
-  cat "$WORK/up.log" >&2
-  echo "FAIL compose up --wait"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+if [ -n "${E2E_IMAGE:-}" ]; then must "compose build nginx" "$WORK/up.log" compose build nginx; fi
+must "compose up --wait" "$WORK/up.log" \
+  compose up "${UP_SOURCE[@]}" --wait --wait-timeout 180 --scale app=3
 prometheus_started=$(docker inspect -f '{{.State.StartedAt}}' "$(compose ps -q prometheus)")
 
 echo "=== what is published"
