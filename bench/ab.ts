@@ -1,20 +1,22 @@
 /**
  * A/B of service settings (`npm run bench:ab -- 'V8_HEAP_GROWING_PERCENT=0' ''`, ~3 min): one
  * service per argument (a comma list of VAR=value; '' is the defaults), all running at once,
- * the same multipart load to /v1/resize (12 MP -> 800 px JPEG, c=8) in alternating rounds, and
- * the service's CPU per request by thread: the main thread, libuv's pool and libvips' workers
- * (sharp's work), the rest (V8's GC and compiler helpers), and system time of them all. Sharp's
- * share moves by ±10% with this machine's noise; the overhead (main, other, system) is where a
- * setting of the service shows, and there a millisecond stands out. docs/performance.md quotes it.
+ * the same multipart load (12 MP JPEG, c=8) in alternating rounds, and each process's CPU per
+ * request by thread: the main thread, libuv's pool and libvips' workers (sharp's work), the
+ * rest (V8's GC and compiler helpers), and system time of them all. Sharp's share moves by ±10%
+ * with this machine's noise; the overhead (main, other, system) is where a setting of the
+ * service shows, and there a millisecond stands out. docs/performance.md quotes it.
  *   --rounds N (4)  --requests N (200 per round)  --concurrency N (8)
+ *   --route resize|images: /v1/resize to 800 px (default) or /v1/images, 3 widths, into the sink
  *   --ipx: unjs/ipx as one more side, the same resize (bench/lib/ipx-peer.ts)
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { envSchema } from '../src/config/env-schema';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { startIpx } from './lib/ipx-peer';
-import { runLoad, type LoadResult } from './lib/load';
+import { median, runLoad, type LoadResult } from './lib/load';
 import { multipart } from './lib/naive';
+import { memoryMiB, threadCpu } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import type { ServerProcess } from '../test/support/server-process';
@@ -22,34 +24,32 @@ import type { ServerProcess } from '../test/support/server-process';
 const GROUPS = ['main', 'libuv', 'libvips', 'other', 'system'] as const;
 type Usage = Record<(typeof GROUPS)[number], number>;
 
-/** CPU ms used so far by each thread group of a process (Linux: /proc/<pid>/task/*). */
-function threadUsage(pid: number): Usage {
-  const usage: Usage = { main: 0, libuv: 0, libvips: 0, other: 0, system: 0 };
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
+/** CPU ms used so far by each thread group; "other" is the rest of the process's user time. */
+function usage(pid: number): Usage {
+  const { process: total, threads } = threadCpu(pid);
+  const user = (pick: (name: string, tid: number) => boolean) =>
+    threads.filter((t) => pick(t.name, t.tid)).reduce((sum, t) => sum + t.user, 0);
+  const main = user((_, tid) => tid === pid);
+  const libuv = user((name) => name === 'libuv-worker');
+  const libvips = user((name) => name.startsWith('libvips'));
+  return { main, libuv, libvips, other: total.user - main - libuv - libvips, system: total.system };
+}
+
+const ROUTES = {
+  resize: '/v1/resize?widths=800&format=jpeg&quality=80',
+  images: '/v1/images?widths=320,640,1280&format=jpeg',
+};
+
+/** A setting's name must be one the service reads (or the runtime's): a typo compares nothing. */
+function settings(spec: string): Record<string, string> {
+  const pairs = spec.split(',').filter(Boolean);
+  for (const pair of pairs) {
+    const name = pair.split('=')[0] ?? '';
+    if (!pair.includes('=') || !(name in envSchema.shape || /^(NODE|MALLOC)_/.test(name))) {
+      throw new Error(`"${pair}": expected VAR=value with a variable the service reads`);
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    // utime and stime, in clock ticks of 10 ms (see processCpuSeconds in lib/load.ts).
-    const [utime, stime] = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .slice(11, 13);
-    const group =
-      Number(tid) === pid
-        ? 'main'
-        : name === 'libuv-worker'
-          ? 'libuv'
-          : name.startsWith('libvips')
-            ? 'libvips'
-            : 'other';
-    usage[group] += Number(utime) * 10;
-    usage.system += Number(stime) * 10;
   }
-  return usage;
+  return envFromPairs(pairs);
 }
 
 /** Runs `run` with every service started (withService for each, nested). */
@@ -64,17 +64,11 @@ function withServices<T>(
   );
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 interface Side {
   label: string;
   pid: number;
   load(requests: number): Promise<LoadResult>;
 }
-
-/** Peak resident memory (VmHWM) of a process, in MiB (Linux). */
-const peakMiB = (pid: number) =>
-  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 async function main() {
   const { values, positionals } = parseArgs({
@@ -83,18 +77,21 @@ async function main() {
       rounds: { type: 'string', default: '4' },
       requests: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '8' },
+      route: { type: 'string', default: 'resize' },
       ipx: { type: 'boolean', default: false },
     },
   });
   const specs = positionals.length > 0 ? positionals : [''];
+  const envs = specs.map(settings);
   const [rounds, requests, concurrency] = [values.rounds, values.requests, values.concurrency].map(
     Number,
   ) as [number, number, number];
+  const route = ROUTES[values.route as keyof typeof ROUTES];
+  if (!route) throw new Error(`--route: resize or images, not ${values.route}`);
   const corpus = await makeCorpus();
-  const sink = await startSinkS3();
-  const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };
   const photo = (i: number) => variantOf(corpus.photo12mp, i);
-  // The peer (--ipx), the same resize as GETs of files it reads from disk (bench/lib/ipx-peer.ts).
+  const sink = await startSinkS3();
+  // The peer (--ipx): the same resize, GETs of files it reads from disk.
   const ipx = values.ipx ? await startIpx(photo, 64) : undefined;
   let next = 0;
   const serviceSide = (label: string, url: string, server: ServerProcess): Side => ({
@@ -102,7 +99,7 @@ async function main() {
     pid: server.child.pid!,
     load: (count) =>
       runLoad({
-        url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+        url: url + route,
         concurrency,
         requests: count,
         body: (i) => multipart(photo(next + i)).data,
@@ -110,71 +107,69 @@ async function main() {
       }).finally(() => (next += count)),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  await withServices(
-    specs.map((spec) => ({ ...sinkEnv, ...envFromPairs(spec.split(',').filter(Boolean)) })),
-    async (services) => {
-      const sides = services.map(({ url, server }, i) => serviceSide(specs[i]!, url, server));
-      if (ipx) {
-        sides.push({
-          label: 'unjs/ipx (GET, file on disk)',
-          pid: ipx.pid,
-          load: (count) => runLoad({ url: ipx.url, path: ipx.path, concurrency, requests: count }),
-        });
-      }
-      const results = sides.map(() => [] as { load: LoadResult; cpu: Usage }[]);
-      for (let round = 0; round < rounds; round++) {
-        // Alternate the order, so no side always runs first after another.
-        const order = [...sides.keys()];
-        if (round % 2) order.reverse();
-        for (const i of order) {
-          const side = sides[i]!;
-          await side.load(16); // warm-up, not counted
-          const before = threadUsage(side.pid);
-          const result = await side.load(requests);
-          const after = threadUsage(side.pid);
-          const cpu = Object.fromEntries(
-            GROUPS.map((g) => [g, (after[g] - before[g]) / requests]),
-          ) as Usage;
-          results[i]!.push({ load: result, cpu });
-          const cells = GROUPS.map((g) => `${g} ${cpu[g].toFixed(1)}`).join(', ');
-          out(
-            `round ${round + 1} ${side.label}: ${result.throughput.toFixed(1)} images/s; ${cells}`,
-          );
+  const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };
+  try {
+    await withServices(
+      envs.map((env) => ({ ...sinkEnv, ...env })),
+      async (services) => {
+        const sides = services.map(({ url, server }, i) => serviceSide(specs[i]!, url, server));
+        if (ipx) {
+          sides.push({
+            label: 'unjs/ipx (GET, file on disk)',
+            pid: ipx.pid,
+            load: (count) =>
+              runLoad({ url: ipx.url, path: ipx.path, concurrency, requests: count }),
+          });
         }
-      }
-      out('');
-      out('medians; CPU ms per request by thread (overhead: main + other + system)');
-      out('and of the load generator (client), which shares the cores');
-      const header = [
-        'side',
-        'images/s',
-        'p99 ms',
-        ...GROUPS,
-        'overhead',
-        'client',
-        'peak RSS MiB',
-      ];
-      out(`| ${header.join(' | ')} |`);
-      out(`|${header.map(() => ' --- ').join('|')}|`);
-      sides.forEach((side, i) => {
-        const runs = results[i]!;
-        type Run = (typeof runs)[number];
-        const m = (pick: (r: Run) => number) => median(runs.map(pick)).toFixed(1);
-        const overhead = (r: Run) => r.cpu.main + r.cpu.other + r.cpu.system;
-        const cells = [
-          m((r) => r.load.throughput),
-          m((r) => r.load.p99),
-          ...GROUPS.map((g) => m((r) => r.cpu[g])),
-          m(overhead),
-          m((r) => r.load.cpuMs.client),
-          peakMiB(side.pid).toFixed(0),
-        ];
-        out(`| ${side.label} | ${cells.join(' | ')} |`);
-      });
-    },
-  );
-  await ipx?.stop();
-  await sink.close();
+        const results = sides.map(() => [] as { load: LoadResult; cpu: Usage }[]);
+        for (let round = 0; round < rounds; round++) {
+          // Alternate the order, so no side always runs first after another.
+          const order = [...sides.keys()];
+          if (round % 2) order.reverse();
+          for (const i of order) {
+            const side = sides[i]!;
+            await side.load(16); // warm-up, not counted
+            const before = usage(side.pid);
+            const result = await side.load(requests);
+            const after = usage(side.pid);
+            // A side that answers errors fast would look cheap: only successes count.
+            const failed = Object.keys(result.statuses).filter((s) => !/^20[01]$/.test(s));
+            if (failed.length > 0) {
+              throw new Error(`${side.label}: statuses ${JSON.stringify(result.statuses)}`);
+            }
+            const cpu = Object.fromEntries(
+              GROUPS.map((g) => [g, (after[g] - before[g]) / requests]),
+            ) as Usage;
+            results[i]!.push({ load: result, cpu });
+            const cells = GROUPS.map((g) => `${g} ${cpu[g].toFixed(1)}`).join(', ');
+            out(`round ${round + 1} ${side.label}: ${result.throughput.toFixed(1)}/s; ${cells}`);
+          }
+        }
+        out(`\nmedians, ${route} at c=${concurrency}; CPU ms per request by thread`);
+        out('(overhead: main + other + system) and of the load generator (client)');
+        const header = ['side', 'images/s', 'p99 ms', ...GROUPS, 'overhead', 'client'];
+        out(`| ${[...header, 'peak / now RSS MiB'].join(' | ')} |`);
+        out(`|${[...header, ''].map(() => ' --- ').join('|')}|`);
+        sides.forEach((side, i) => {
+          const m = (pick: (r: (typeof results)[number][number]) => number) =>
+            median(results[i]!.map(pick)).toFixed(1);
+          const { peakMiB, rssMiB } = memoryMiB(side.pid);
+          const cells = [
+            m((r) => r.load.throughput),
+            m((r) => r.load.p99),
+            ...GROUPS.map((g) => m((r) => r.cpu[g])),
+            m((r) => r.cpu.main + r.cpu.other + r.cpu.system),
+            m((r) => r.load.cpuMs.client),
+            `${peakMiB.toFixed(0)} / ${rssMiB.toFixed(0)}`,
+          ];
+          out(`| ${side.label} | ${cells.join(' | ')} |`);
+        });
+      },
+    );
+  } finally {
+    await ipx?.stop();
+    await sink.close();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,14 +1,15 @@
 /**
  * How often V8 collects the service's heap under load, and why (`npm run bench:gc [-- --env
- * VAR=value] ['<node flags>']`, ~30 s with the build): runs `node <flags> --trace-gc --trace-incremental-marking
- * dist/server.js` against the S3 sink, 32 warm-up then 200 uploads to /v1/resize at concurrency
- * 8, and prints throughput, CPU per request, mark-compacts with their pause and incremental
- * time per request, what started each marking, and the process's peak RSS. docs/performance.md
- * ("Why the heap is collected so often") quotes it.
+ * VAR=value] [--node-flags='<flags>']`, ~30 s with the build): runs `node <flags> --trace-gc
+ * --trace-incremental-marking dist/server.js` against the S3 sink, 32 warm-up then 200 uploads
+ * to /v1/resize at concurrency 8, and prints throughput, CPU per request, mark-compacts with
+ * their pause and incremental time per request, what started each marking, and the process's
+ * peak RSS. docs/performance.md ("Garbage collection") quotes it.
  */
 import { parseArgs } from 'node:util';
 import { makeCorpus, variantOf } from './lib/corpus';
-import { processCpuSeconds, runLoad } from './lib/load';
+import { runLoad } from './lib/load';
+import { processCpuSeconds } from './lib/proc';
 import { multipart } from './lib/naive';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
@@ -34,11 +35,13 @@ function compactions(log: string[]) {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { env: { type: 'string', multiple: true, default: [] } },
+  const { values } = parseArgs({
+    options: {
+      env: { type: 'string', multiple: true, default: [] },
+      'node-flags': { type: 'string', default: '' },
+    },
   });
-  const flags = (positionals[0] ?? '').split(' ').filter(Boolean);
+  const flags = values['node-flags'].split(' ').filter(Boolean);
   const env = envFromPairs(values.env);
   const corpus = await makeCorpus();
   const sink = await startSinkS3();

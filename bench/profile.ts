@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeCorpus, variantOf } from './lib/corpus';
-import { processCpuSeconds, runLoad } from './lib/load';
+import { runLoad } from './lib/load';
+import { processCpuSeconds } from './lib/proc';
 import { startSinkS3 } from './lib/sink-s3';
 import { startServerProcess } from '../test/support/server-process';
 

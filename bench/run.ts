@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startS3 } from '../test/support/s3-server';
 import { makeCorpus, variantOf } from './lib/corpus';
-import { processCpuSeconds, runAtRate, runInProcess, runLoad, type LoadResult } from './lib/load';
+import { runAtRate, runInProcess, runLoad, type LoadResult } from './lib/load';
+import { processCpuSeconds } from './lib/proc';
 import { multipart, startNaiveServer } from './lib/naive';
 import { startIpx } from './lib/ipx-peer';
 import { startNginx } from './lib/nginx';
@@ -21,16 +22,14 @@ import {
   type PeerRound,
   type Report,
 } from './lib/report';
-import { withService } from './lib/service';
+import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const option = (name: string) => args[args.indexOf(name) + 1];
 // `--env NAME=value` (repeatable) sets service configuration, to compare tunings in one go.
-const serviceEnv = Object.fromEntries(
-  args.flatMap((arg, i) => (args[i - 1] === '--env' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])),
-) as Record<string, string>;
+const serviceEnv = envFromPairs(args.filter((_, i) => args[i - 1] === '--env'));
 const soakSeconds = args.includes('--soak-seconds')
   ? Number(option('--soak-seconds'))
   : quick
@@ -49,7 +48,7 @@ async function main() {
   const add = (name: string, result: LoadResult) => (results[name] ??= []).push(result);
   const notes: string[] = [];
 
-  // 1b. The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
+  // 1. The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
   // upload (as a client sends it), the same resize (12 MP -> 800 px JPEG q80, progressive),
   // rounds alternating level by level; medians compared within this run.
   const peerLevels = [2, 4, 8];
@@ -90,7 +89,7 @@ async function main() {
   await ipx.stop();
   await peerSink.close();
 
-  // 1-4. The ceiling (raw sharp in-process, the same work as one request), and the built service
+  // 2-4. The ceiling (raw sharp in-process, the same work as one request), and the built service
   // into the near-free sink, directly and through nginx (the production configuration),
   // interleaved level by level: this machine's speed drifts by ±10% over minutes, so a ratio
   // must compare runs seconds apart, not a ceiling measured before everything else.

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
 import { makeCorpus, variantOf } from './lib/corpus';
-import { runInProcess, runLoad } from './lib/load';
+import { median, runInProcess, runLoad } from './lib/load';
 import { multipart, startNaiveServer } from './lib/naive';
 import { rawSharp } from './lib/raw-sharp';
 import { withService } from './lib/service';
@@ -21,7 +21,6 @@ const out = (line = '') => {
   lines.push(line);
   process.stdout.write(`${line}\n`);
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Per variant, one pipeline on the upload (what the service did before sharing a decode). */
 async function perVariant(input: Buffer, widths: number[]) {

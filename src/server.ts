@@ -48,11 +48,13 @@ export async function main(
   // too late, the pool keeps libuv's 4 threads, and 4 running jobs then hold every one of them:
   // header probes, S3's DNS lookups and log writes wait behind the slowest encodes.
   process.env.UV_THREADPOOL_SIZE = String(config.jobs.uvThreadpoolSize);
-  // V8 sizes the heap's limit from the JS heap (~20 MB here) yet counts every Buffer against it
-  // (each upload, each encoded image), so with its own factor it ran a full collection every ~6
-  // uploads: ~5 ms of CPU per request (docs/performance.md, "Garbage collection"). Node refuses
-  // V8's heap-sizing flags in NODE_OPTIONS; this one V8 reads at every collection, so set now it
-  // applies from the first.
+  // V8 sets the heap's next limit from what survived its last full collection, times a factor
+  // it derives from its own speeds. The JS heap here is ~20 MB but every Buffer (each upload,
+  // each encoded image) counts against the limit, so the factor fell to 1.1-2.4 and V8 collected
+  // every ~6 uploads: ~5 ms of CPU per request (docs/performance.md, "Garbage collection").
+  // NODE_OPTIONS does not accept --heap-growing-percent; V8 reads it at every collection, so set
+  // here, before any work, it applies from the first. It also replaces V8's memory-saving factors
+  // near the heap's maximum, which still bounds the heap. Re-measure with each Node major.
   const { heapGrowingPercent } = config.jobs;
   if (heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`);
   const { wire } = await import('./wiring.js');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export interface LoadResult {
@@ -16,14 +15,6 @@ export interface LoadResult {
   cpuMs: { server?: number; client: number };
 }
 
-/** CPU seconds (user + system) used so far by a process, from /proc (Linux). */
-export function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ", in clock
-  // ticks of USER_HZ, which Linux fixes at 100 on every mainstream architecture.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** Starts measuring CPU; the returned function gives ms per request since the start. */
 function cpuMeter(serverCpu?: () => number) {
   const client = process.cpuUsage();
@@ -36,6 +27,13 @@ function cpuMeter(serverCpu?: () => number) {
     };
   };
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
 
 export const percentile = (sorted: number[], p: number) =>
   sorted.length === 0

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { memoryMiB } from './proc';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -18,12 +18,7 @@ export async function startNaiveServer(port = 4100) {
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    memory() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const mib = (field: string) =>
-        Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
-      return { peakMiB: mib('VmHWM'), rssMiB: mib('VmRSS') };
-    },
+    memory: () => memoryMiB(child.pid!),
     async stop() {
       child.kill('SIGKILL');
       await once(child, 'exit');

@@ -1,4 +1,4 @@
-import type { LoadResult } from './load';
+import { median, type LoadResult } from './load';
 
 /** Scenario names: keys of the results and labels of tables and chart. */
 export const SCENARIOS = {
@@ -86,12 +86,6 @@ function soakRows(soak: Report['soak']): string[] {
     `| soak ${soak.seconds} s at ${soak.load.offered}/s (/v1/images): RSS growth < 10% after warm-up | RSS ${fmt(early?.[1], 0)} MiB at ${early?.[0]} s, ${fmt(warm?.[1], 0)} MiB at ${warm?.[0]} s -> ${fmt(last?.[1], 0)} MiB at ${last?.[0]} s: ${fmt(100 * growth)}% (range after warm-up ${Math.min(...after)}-${Math.max(...after)} MiB); p50 ${fmt(soak.load.p50, 0)} / p99 ${fmt(soak.load.p99, 0)} ms; ${statusText(soak.load)}; ${soak.load.skipped} not sent (client cap) | ${yes(growth < 0.1)} |`,
   ];
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-};
 
 /** The peer comparison by level: medians over the rounds, and their ratio. */
 export function peerSummary(peer: PeerRound[] = []) {

@@ -37,5 +37,9 @@ export async function withService<T>(
 /** `VAR=value` pairs from a command line (the value may contain `=`) as an environment. */
 export const envFromPairs = (pairs: readonly string[]): Record<string, string> =>
   Object.fromEntries(
-    pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`"${pair}": expected VAR=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
   );

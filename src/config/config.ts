@@ -137,7 +137,8 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
       // One pool thread per running job plus headroom for DNS, fs and zlib, so image work can
       // never starve the S3 client's DNS lookups.
       uvThreadpoolSize: env.UV_THREADPOOL_SIZE ?? maxConcurrentJobs + 4,
-      // 0 leaves V8's own factor (docs/performance.md, "Garbage collection").
+      // V8's own factor made it collect every ~6 uploads; 0 gives it back for a new Node to be
+      // measured against (docs/performance.md, "Garbage collection").
       heapGrowingPercent: env.V8_HEAP_GROWING_PERCENT,
     },
     auth: { apiKeys: parseApiKeys(env, host, problems), onlyPresets: env.ONLY_PRESETS },

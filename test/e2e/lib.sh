@@ -15,17 +15,22 @@ check() { # check "description" command...
   fi
 }
 
-# A step every later check depends on (building, starting the stack): on failure its output is
-# shown and the script stops there, reported as one more failed check.
+# Stops the script at a step every later check depends on (building, starting the stack): one
+# more failed check, so the EXIT traps that show logs on failure show them, then exit 1.
+fail_now() { # fail_now "description"
+  failed=$((failed + 1))
+  echo "FAIL $*"
+  echo "$passed passed, $failed failed"
+  exit 1
+}
+
+# Runs such a step, its output into a log that is shown only if it fails.
 must() { # must "description" log-file command...
   local what=$1 log=$2
   shift 2
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "FAIL $what"
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-  fi
+  "$@" >"$log" 2>&1 && return 0
+  cat "$log" >&2
+  fail_now "$what"
 }
 
 # The closing line; exits non-zero if any check failed.

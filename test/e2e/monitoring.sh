@@ -55,9 +55,7 @@ sed -e 's/^  scrape_interval: 15s$/  scrape_interval: 2s/' \
 chmod 644 "$PROMETHEUS_CONFIG" # read by the container's user, nobody
 shortened=$(diff deploy/prometheus/prometheus.yml "$PROMETHEUS_CONFIG" | grep -c '^>')
 if [ "$shortened" != 4 ]; then
-  echo "FAIL deploy/prometheus/prometheus.yml: expected 4 interval lines to shorten, found $shortened"
-  echo "0 passed, 1 failed"
-  exit 1
+  fail_now "deploy/prometheus/prometheus.yml: expected 4 interval lines to shorten, found $shortened"
 fi
 
 # query <PromQL>: the value of each sample, "labels value" per line, sorted ("" if none).

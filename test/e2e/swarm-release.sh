@@ -55,11 +55,6 @@ teardown() {
   rm -rf "$TMP"
 }
 trap teardown EXIT
-fail_now() {
-  echo "FAIL $*"
-  echo "$passed passed, $((failed + 1)) failed"
-  exit 1
-}
 
 t0=$(date +%s)
 echo "=== stack $STACK, nginx on :$PORT, images from $CONTEXT, registry $REGISTRY"
