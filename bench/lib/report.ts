@@ -50,6 +50,8 @@ export interface Report {
   };
   notes: string[];
   seconds: number;
+  /** Since 2026-12-02 the ceiling runs just before the service at each level; older files lack it. */
+  ceilingInterleaved?: boolean;
 }
 
 const fmt = (n: number | undefined, digits = 1) =>
@@ -138,6 +140,11 @@ export function renderMarkdown(report: Report): string {
     `Service settings beyond the defaults: ${JSON.stringify(report.serviceEnv)}`,
     '',
     ...report.notes.map((n) => `**Note:** ${n}\n`),
+    ...(report.ceilingInterleaved
+      ? []
+      : [
+          '**Note:** this run measured the raw-sharp ceiling first, minutes before the service: its ratios to raw sharp compare different moments of a machine whose speed drifts (docs/performance.md, "The harness").\n',
+        ]),
     'CPU ms per request: of the service process (nginx not included), and of the benchmark process',
     '(the load generator; for raw sharp, sharp itself).',
     '',
