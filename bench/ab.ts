@@ -16,10 +16,10 @@ import { makeCorpus, variantOf } from './lib/corpus';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
 import { multipart } from './lib/naive';
-import { memoryMiB, threadCpu } from './lib/proc';
+import { threadCpu } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
-import type { ServerProcess } from '../test/support/server-process';
+import { memoryOf, type ServerProcess } from '../test/support/server-process';
 
 const GROUPS = ['main', 'libuv', 'libvips', 'other', 'system'] as const;
 type Usage = Record<(typeof GROUPS)[number], number>;
@@ -153,7 +153,7 @@ async function main() {
         sides.forEach((side, i) => {
           const m = (pick: (r: (typeof results)[number][number]) => number) =>
             median(results[i]!.map(pick)).toFixed(1);
-          const { peakMiB, rssMiB } = memoryMiB(side.pid);
+          const { peakMiB, rssMiB } = memoryOf(side.pid);
           const cells = [
             m((r) => r.load.throughput),
             m((r) => r.load.p99),

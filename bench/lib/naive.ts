@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { memoryMiB } from './proc';
+import { memoryOf } from '../../test/support/server-process';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -18,7 +18,7 @@ export async function startNaiveServer(port = 4100) {
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    memory: () => memoryMiB(child.pid!),
+    memory: () => memoryOf(child.pid!),
     async stop() {
       child.kill('SIGKILL');
       await once(child, 'exit');

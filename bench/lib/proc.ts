@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-// Linux's /proc, read by the benchmarks: CPU time and memory of a process and of its threads.
+// Linux's /proc, read by the benchmarks: CPU time of a process and of its threads (memory:
+// memoryOf in test/support/server-process.ts).
 
 /**
  * utime and stime of a `stat` line, in ms: fields 14 and 15, i.e. 11 and 12 after "pid (comm) ",
@@ -31,12 +32,4 @@ export function threadCpu(pid: number) {
     threads.push({ tid: Number(tid), name, ...cpuOf(stat) });
   }
   return { process: cpuOf(readFileSync(`/proc/${pid}/stat`, 'utf8')), threads };
-}
-
-/** Peak resident memory (VmHWM) and current RSS of a process, in MiB. */
-export function memoryMiB(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mib = (field: string) =>
-    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
-  return { peakMiB: mib('VmHWM'), rssMiB: mib('VmRSS') };
 }

@@ -17,6 +17,14 @@ export interface ServerProcess {
   memory(): { peakMiB: number; rssMiB: number };
 }
 
+/** Peak resident memory (VmHWM) and current RSS of a process, in MiB (Linux). */
+export function memoryOf(pid: number) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
+}
+
 /**
  * Runs the built server (`node dist/server.js`, as production does; `npm test` builds first)
  * as a child process with only the given environment (and Node options, e.g. --cpu-prof).
@@ -60,11 +68,6 @@ export function startServerProcess(
       }
       throw new Error(`server did not start: ${JSON.stringify({ stdout, stderr })}`);
     },
-    memory() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kib = (field: string) =>
-        Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-      return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
-    },
+    memory: () => memoryOf(child.pid ?? 0),
   };
 }
