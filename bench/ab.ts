@@ -42,14 +42,13 @@ const ROUTES = {
 
 /** A setting's name must be one the service reads (or the runtime's): a typo compares nothing. */
 function settings(spec: string): Record<string, string> {
-  const pairs = spec.split(',').filter(Boolean);
-  for (const pair of pairs) {
-    const name = pair.split('=')[0] ?? '';
-    if (!pair.includes('=') || !(name in envSchema.shape || /^(NODE|MALLOC)_/.test(name))) {
-      throw new Error(`"${pair}": expected VAR=value with a variable the service reads`);
+  const env = envFromPairs(spec.split(',').filter(Boolean));
+  for (const name of Object.keys(env)) {
+    if (!(name in envSchema.shape || /^(NODE|MALLOC)_/.test(name))) {
+      throw new Error(`${name}: not a variable the service reads`);
     }
   }
-  return envFromPairs(pairs);
+  return env;
 }
 
 /** Runs `run` with every service started (withService for each, nested). */
