@@ -16,6 +16,7 @@ import { healthRoutes } from './http/routes/health';
 import { imageRoutes } from './http/routes/images';
 import type { Metrics } from './observability/metrics';
 import type { Capacity } from './capacity/capacity';
+import type { UploadBuffers } from './capacity/upload-buffers';
 import type { ImageService } from './service/image-service';
 import type { Readiness } from './service/readiness';
 
@@ -25,6 +26,7 @@ export interface AppDeps {
   metrics: Metrics;
   service: ImageService;
   capacity: Capacity;
+  uploadBuffers: UploadBuffers;
   readiness: Readiness;
   buildInfo: BuildInfo;
   params: ParamContext;

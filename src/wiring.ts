@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { createApp } from './app';
 import { readBuildInfo, type BuildInfo } from './build-info';
 import { createCapacity } from './capacity/capacity';
+import { createUploadBuffers } from './capacity/upload-buffers';
 import type { Config } from './config/config';
 import type { ImagePipeline } from './image/image-pipeline';
 import { configureSharp, createSharpPipeline } from './image/sharp-pipeline';
@@ -55,6 +56,7 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
       metrics.uploadsWaitingForMemory.set(stats.uploadsWaitingForMemory);
     },
   });
+  const uploadBuffers = createUploadBuffers(config.limits.uploadBufferPoolBytes);
   configureSharp({ threadsPerImage: config.jobs.sharpConcurrency });
   const pipeline =
     seams.pipeline ??
@@ -80,6 +82,7 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
     metrics,
     service,
     capacity,
+    uploadBuffers,
     readiness: createReadiness(store, () => draining.active, { now: seams.now }),
     buildInfo,
     params: {
@@ -95,5 +98,5 @@ export function wire(config: Config, logger: Logger, seams: Seams = {}) {
     corsAllowedOrigins: config.api.corsAllowedOrigins,
     referencePage: config.api.referencePage,
   });
-  return { app, s3, registry, draining, capacity };
+  return { app, s3, registry, draining, capacity, uploadBuffers };
 }

@@ -118,6 +118,9 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
       // except in a burst of huge ones, which is when it should (docs/performance.md, "Upload
       // memory budget": a larger budget bought no speed, only memory).
       maxUploadMemoryBytes: env.MAX_UPLOAD_MEMORY_BYTES ?? env.MAX_UPLOAD_BYTES * (host.cpus + 1),
+      // Idle upload buffers kept for reuse, on top of the uploads in flight: each one reused
+      // spares V8 a full collection's share (src/capacity/upload-buffers.ts).
+      uploadBufferPoolBytes: env.UPLOAD_BUFFER_POOL_BYTES,
       maxInputPixels: env.MAX_INPUT_PIXELS,
       maxInputFrames: env.MAX_INPUT_FRAMES,
       maxOutputDimension: env.MAX_OUTPUT_DIMENSION,

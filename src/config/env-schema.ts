@@ -84,6 +84,7 @@ export const envSchema = z.object({
 
   MAX_UPLOAD_BYTES: wholeNumber(1, 2 ** 31).default(25 * 1024 * 1024),
   MAX_UPLOAD_MEMORY_BYTES: wholeNumber(1, 2 ** 40).optional(),
+  UPLOAD_BUFFER_POOL_BYTES: wholeNumber(0, 2 ** 40).default(32 * 1024 * 1024),
   MAX_INPUT_PIXELS: wholeNumber(1, 2 ** 31).default(50_000_000),
   MAX_INPUT_FRAMES: wholeNumber(1, 100_000).default(1000),
   MAX_OUTPUT_DIMENSION: wholeNumber(1, 16383).default(8192),

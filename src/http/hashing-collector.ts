@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import type { UploadLease } from '../capacity/upload-buffers';
 import type { Upload } from '../service/image-service';
 
 export interface CollectorOptions {
@@ -12,6 +13,8 @@ export interface CollectorOptions {
    * data is needed. /v1/resize never reads the hash: it is then computed only if asked for.
    */
   hashWhileReceiving: boolean;
+  /** Where the buffer comes from when the size is known: reused across requests. */
+  lease?: UploadLease;
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -24,17 +27,21 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 export class HashingCollector {
   private readonly hash: Hash | undefined;
   private readonly chunks: Buffer[] = [];
+  private readonly lease: UploadLease | undefined;
   private target: Buffer | undefined;
   size = 0;
 
-  constructor({ expectedSize, hashWhileReceiving }: CollectorOptions) {
+  constructor({ expectedSize, hashWhileReceiving, lease }: CollectorOptions) {
     this.hash = hashWhileReceiving ? createHash('sha256') : undefined;
+    this.lease = lease;
     if (expectedSize !== undefined && Number.isSafeInteger(expectedSize) && expectedSize > 0) {
-      this.target = Buffer.allocUnsafe(expectedSize);
+      this.target = lease ? lease.take(expectedSize) : Buffer.allocUnsafe(expectedSize);
     }
   }
 
   add(chunk: Buffer) {
+    // The request is over and its buffer may already hold another upload: never write to it.
+    if (this.lease?.ended) return;
     this.hash?.update(chunk);
     if (this.target && this.size + chunk.length <= this.target.length) {
       chunk.copy(this.target, this.size);
@@ -47,7 +54,9 @@ export class HashingCollector {
     this.size += chunk.length;
   }
 
-  finish(): Upload {
+  /** Undefined once the lease has ended: the request is over, its bytes may be another's. */
+  finish(): Upload | undefined {
+    if (this.lease?.ended) return undefined;
     const data = this.target
       ? this.target.subarray(0, this.size)
       : Buffer.concat(this.chunks, this.size);

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
-import { AppError, tooLarge } from '../errors/app-error';
+import { AppError, clientClosed, tooLarge } from '../errors/app-error';
 import type { Upload } from '../service/image-service';
 import { HashingCollector, type CollectorOptions } from './hashing-collector';
 
@@ -40,10 +40,9 @@ function hashingStorage(
         callback(new Error('file size limit reached'));
       });
       file.stream.on('end', () => {
-        const info: StoredFile & { size: number } = {
-          size: collector.size,
-          upload: collector.finish(),
-        };
+        const upload = collector.finish();
+        if (!upload) return callback(clientClosed());
+        const info: StoredFile & { size: number } = { size: collector.size, upload };
         callback(null, info);
       });
     },
@@ -91,7 +90,7 @@ export function readMultipart(
   req: Request,
   res: Response,
   limits: UploadLimits,
-  hashWhileReceiving: boolean,
+  { hashWhileReceiving, lease }: Pick<CollectorOptions, 'hashWhileReceiving' | 'lease'>,
 ): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
   const declared = Number(req.headers['content-length']);
@@ -101,6 +100,7 @@ export function readMultipart(
   const collectorOptions = {
     expectedSize: Number.isFinite(declared) ? Math.min(declared, limit) : undefined,
     hashWhileReceiving,
+    lease,
   };
   return new Promise((resolve, reject) => {
     const parse = multer({

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { remainingMs, type RequestScope } from '../capacity/request-scope';
-import { AppError, busy, tooLarge } from '../errors/app-error';
-import { HashingCollector } from './hashing-collector';
+import type { UploadLease } from '../capacity/upload-buffers';
+import { AppError, busy, clientClosed, tooLarge } from '../errors/app-error';
+import { HashingCollector, type CollectorOptions } from './hashing-collector';
 import {
   FILE_FIELD,
   readMultipart,
@@ -12,7 +13,7 @@ import {
 function readRaw(
   req: Request,
   limits: UploadLimits,
-  hashWhileReceiving: boolean,
+  { hashWhileReceiving, lease }: Pick<CollectorOptions, 'hashWhileReceiving' | 'lease'>,
 ): Promise<ReceivedUpload> {
   const limit = limits.maxUploadBytes;
   const declared = Number(req.headers['content-length']);
@@ -22,6 +23,7 @@ function readRaw(
     const collector = new HashingCollector({
       expectedSize: Number.isFinite(declared) ? declared : undefined,
       hashWhileReceiving,
+      lease,
     });
     const onData = (chunk: Buffer) => {
       if (collector.size + chunk.length > limit) {
@@ -35,7 +37,11 @@ function readRaw(
     req.once('error', (err) =>
       reject(new AppError('MALFORMED_REQUEST', 'the upload was cut off', { cause: err })),
     );
-    req.once('end', () => resolve({ upload: collector.finish(), fields: {} }));
+    req.once('end', () => {
+      const upload = collector.finish();
+      if (upload) resolve({ upload, fields: {} });
+      else reject(clientClosed());
+    });
   });
 }
 
@@ -73,6 +79,8 @@ export interface ReadOptions {
    * it is computed only if asked for).
    */
   hashWhileReceiving: boolean;
+  /** The buffer the upload is collected into, when its size is known (upload-buffers.ts). */
+  lease?: UploadLease;
   scope: RequestScope;
 }
 
@@ -84,12 +92,10 @@ export interface ReadOptions {
 export function readUpload(
   req: Request,
   res: Response,
-  { kind, limits, hashWhileReceiving, scope }: ReadOptions,
+  { kind, limits, scope, ...collect }: ReadOptions,
 ): Promise<ReceivedUpload> {
   const reading =
-    kind === 'multipart'
-      ? readMultipart(req, res, limits, hashWhileReceiving)
-      : readRaw(req, limits, hashWhileReceiving);
+    kind === 'multipart' ? readMultipart(req, res, limits, collect) : readRaw(req, limits, collect);
   // Whichever ends first: the client's time to send (408, the client's fault) or what is left
   // of the deadline after the server made the request wait (503, the server's).
   const remaining = remainingMs(scope);

@@ -3,9 +3,10 @@ import { createSharpPipeline } from '../../src/image/sharp-pipeline';
 
 /**
  * The real sharp pipeline, except that every render waits until the test calls letGo(): work
- * of a length the test decides, like an encoder that cannot be interrupted.
+ * of a length the test decides, like an encoder that cannot be interrupted. `rendering` sees
+ * each input as the render, once let go, reads it.
  */
-export function heldPipeline() {
+export function heldPipeline(rendering?: (input: Buffer) => void) {
   const real = createSharpPipeline({
     maxInputPixels: 50_000_000,
     maxInputFrames: 1000,
@@ -22,6 +23,7 @@ export function heldPipeline() {
     async render(input, variants, options) {
       started++;
       await gate;
+      rendering?.(input);
       return real.render(input, variants, options);
     },
   };

@@ -53,6 +53,7 @@ describe('loadConfig', () => {
         maxUploadBytes: 25 * 1024 * 1024,
         // one largest upload per CPU plus one arriving
         maxUploadMemoryBytes: 25 * 1024 * 1024 * (4 + 1),
+        uploadBufferPoolBytes: 32 * 1024 * 1024,
         maxInputPixels: 50_000_000,
         maxInputFrames: 1000,
         maxOutputDimension: 8192,
@@ -94,6 +95,7 @@ describe('loadConfig', () => {
       S3_MAX_ATTEMPTS: '2',
       MAX_UPLOAD_BYTES: '1000',
       MAX_UPLOAD_MEMORY_BYTES: '5000',
+      UPLOAD_BUFFER_POOL_BYTES: '0',
       MAX_INPUT_PIXELS: '2000',
       MAX_INPUT_FRAMES: '5',
       MAX_OUTPUT_DIMENSION: '300',
@@ -147,6 +149,7 @@ describe('loadConfig', () => {
       limits: {
         maxUploadBytes: 1000,
         maxUploadMemoryBytes: 5000,
+        uploadBufferPoolBytes: 0,
         maxInputPixels: 2000,
         maxInputFrames: 5,
         maxOutputDimension: 300,
@@ -223,6 +226,7 @@ describe('loadConfig', () => {
     ['MAX_QUEUED_JOBS', '-1'],
     ['MAX_UPLOAD_MEMORY_BYTES', '0'],
     ['MAX_UPLOAD_MEMORY_BYTES', '1000'],
+    ['UPLOAD_BUFFER_POOL_BYTES', '32MiB'],
     ['REQUEST_DEADLINE_MS', '5s'],
     ['REQUEST_DEADLINE_MS', '10'],
     ['MAX_QUEUE_WAIT_MS', '1.5'],

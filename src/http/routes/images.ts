@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Capacity } from '../../capacity/capacity';
 import { workStopped } from '../../capacity/request-scope';
+import type { UploadBuffers } from '../../capacity/upload-buffers';
 import { AppError, clientClosed } from '../../errors/app-error';
 import { parseVariantParams, type ParamContext } from '../../domain/parse-params';
 import type { VariantRequest } from '../../domain/variant-set';
@@ -15,6 +16,7 @@ export interface ImageRoutesDeps {
   params: ParamContext;
   limits: UploadLimits;
   capacity: Pick<Capacity, 'reserveUploadMemory'>;
+  uploadBuffers: UploadBuffers;
 }
 
 /** How a route reads its upload and what it accepts. */
@@ -57,12 +59,22 @@ async function receive(req: Request, res: Response, deps: ImageRoutesDeps, spec:
     throw clientClosed();
   }
   // Held while the body may be referenced: until the answer is sent and, since a job past the
-  // deadline goes on after its 504, until the request's work has stopped too.
-  res.once('close', () => void workStopped(scope).then(release));
+  // deadline goes on after its 504, until the request's work has stopped too. The buffer goes
+  // back to the pool at that moment only: from then on it may hold another client's upload.
+  const lease = deps.uploadBuffers.lease();
+  res.once(
+    'close',
+    () =>
+      void workStopped(scope).then(() => {
+        lease.end();
+        release();
+      }),
+  );
   const { upload, fields } = await readUpload(req, res, {
     kind,
     limits: deps.limits,
     hashWhileReceiving: spec.contentAddressed,
+    lease,
     scope,
   });
   return { upload, requests: early ?? parse(fields), scope };

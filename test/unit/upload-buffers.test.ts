@@ -1,0 +1,67 @@
+import {
+  MAX_POOLED_BYTES,
+  MIN_POOLED_BYTES,
+  createUploadBuffers,
+} from '../../src/capacity/upload-buffers';
+
+const MiB = 1024 * 1024;
+
+describe('upload buffers', () => {
+  it('hands a given-back buffer to the next upload of its class (sizes rounded up to a MiB)', () => {
+    const pool = createUploadBuffers(32 * MiB);
+    const first = pool.lease();
+    const a = first.take(1.5 * MiB);
+    expect(a.length).toBe(1.5 * MiB);
+    first.end();
+    expect(pool.idleBytes).toBe(2 * MiB);
+    const b = pool.lease().take(2 * MiB - 1);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(2 * MiB - 1);
+    expect(pool.idleBytes).toBe(0);
+  });
+
+  it('never hands out a buffer whose lease has not ended', () => {
+    const pool = createUploadBuffers(32 * MiB);
+    const held = pool.lease().take(3 * MiB);
+    const second = pool.lease().take(3 * MiB);
+    expect(second.buffer).not.toBe(held.buffer);
+  });
+
+  it('keeps at most its idle budget, and nothing at 0 (UPLOAD_BUFFER_POOL_BYTES=0)', () => {
+    const pool = createUploadBuffers(4 * MiB);
+    const leases = [pool.lease(), pool.lease(), pool.lease()];
+    leases.forEach((l) => l.take(2 * MiB));
+    leases.forEach((l) => l.end());
+    expect(pool.idleBytes).toBe(4 * MiB);
+    const off = createUploadBuffers(0);
+    const lease = off.lease();
+    lease.take(2 * MiB);
+    lease.end();
+    expect(off.idleBytes).toBe(0);
+  });
+
+  it.each([
+    ['a small upload', MIN_POOLED_BYTES],
+    ['a large upload', MAX_POOLED_BYTES + 1],
+  ])('does not pool %s', (_what, size) => {
+    const pool = createUploadBuffers(64 * MiB);
+    const lease = pool.lease();
+    expect(lease.take(size).length).toBe(size);
+    lease.end();
+    expect(pool.idleBytes).toBe(0);
+  });
+
+  it('ends once, and a late reader gets a buffer of its own', () => {
+    const pool = createUploadBuffers(32 * MiB);
+    const lease = pool.lease();
+    const taken = lease.take(MiB);
+    lease.end();
+    lease.end();
+    expect(pool.idleBytes).toBe(MiB);
+    const late = pool.lease();
+    late.end();
+    expect(late.take(MiB).buffer).not.toBe(taken.buffer);
+    expect(pool.idleBytes).toBe(MiB);
+    expect(() => late.take(MiB)).toThrow(/one buffer/);
+  });
+});
