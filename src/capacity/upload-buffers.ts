@@ -26,6 +26,11 @@ export interface UploadLease {
 
 export interface UploadBuffers {
   lease(): UploadLease;
+  /**
+   * The bytes an upload of `size` takes: its class when pooled. The upload memory reserved
+   * (MAX_UPLOAD_MEMORY_BYTES) is this, so the rounding is counted too.
+   */
+  footprint(size: number): number;
   /** Bytes of idle buffers kept for reuse. */
   readonly idleBytes: number;
 }
@@ -33,8 +38,8 @@ export interface UploadBuffers {
 /**
  * Upload buffers reused across requests (UPLOAD_BUFFER_POOL_BYTES). A 1.5 MB upload lives for
  * its whole request (~300 ms under load): long enough for V8 to move it to the old generation,
- * so a fresh buffer per upload was freed only by full collections, one every ~15 uploads, and a
- * reused one costs ~1.4-2.3 ms less CPU per request (docs/performance.md, "Upload buffers").
+ * so a fresh buffer per upload was freed only by full collections, one every ~15 uploads; with
+ * reused ones a /v1/resize request costs 2.4 ms less CPU (docs/performance.md, "Upload buffers").
  *
  * Security: a buffer given back may hold another client's upload at once. The route gives it
  * back only when nothing of the request can touch it any more: once its answer is sent and its
@@ -42,20 +47,33 @@ export interface UploadBuffers {
  * still attached then checks `ended` and drops what arrives (hashing-collector.ts). A buffer is
  * never handed out with stale bytes visible: the collector exposes only what it wrote.
  *
- * Sizes are rounded up to the next MiB, so one idle buffer serves every upload of its class.
+ * Sizes are rounded up to the next MiB, so one idle buffer serves every upload of its class; a
+ * class that could never be kept is not rounded. When a buffer comes back to a full pool, idle
+ * ones of other classes make room (the oldest first), so the pool follows the sizes that arrive.
  */
 export function createUploadBuffers(maxIdleBytes: number): UploadBuffers {
   const idle = new Map<number, Buffer[]>();
   let idleBytes = 0;
-  const classOf = (size: number) =>
-    maxIdleBytes > 0 && size > MIN_POOLED_BYTES && size <= MAX_POOLED_BYTES
-      ? Math.ceil(size / MiB) * MiB
+  const classOf = (size: number) => {
+    const bytes = Math.ceil(size / MiB) * MiB;
+    return size > MIN_POOLED_BYTES && size <= MAX_POOLED_BYTES && bytes <= maxIdleBytes
+      ? bytes
       : undefined;
+  };
+  const makeRoom = (bytes: number) => {
+    for (const [size, list] of idle) {
+      while (size !== bytes && list.length > 0 && idleBytes + bytes > maxIdleBytes) {
+        list.shift();
+        idleBytes -= size;
+      }
+    }
+  };
 
   return {
     get idleBytes() {
       return idleBytes;
     },
+    footprint: (size) => classOf(size) ?? size,
     lease() {
       let pooled: Buffer | undefined;
       let taken = false;
@@ -77,7 +95,9 @@ export function createUploadBuffers(maxIdleBytes: number): UploadBuffers {
         end() {
           if (ended) return;
           ended = true;
-          if (!pooled || idleBytes + pooled.length > maxIdleBytes) return;
+          if (!pooled) return;
+          makeRoom(pooled.length);
+          if (idleBytes + pooled.length > maxIdleBytes) return;
           const list = idle.get(pooled.length) ?? [];
           list.push(pooled);
           idle.set(pooled.length, list);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { heldPipeline } from '../support/held-pipeline';
 import * as images from '../support/images';
-import { listen, until } from '../support/listen';
+import { listen, sleep, until, watchSocket } from '../support/listen';
 import { buildTestApp, inMemory } from '../support/test-app';
 
 // Upload buffers are reused across requests (src/capacity/upload-buffers.ts): a mistake there
@@ -81,6 +83,87 @@ describe('upload buffers reused across requests', () => {
       expect(seen.sort()).toEqual([sha(a), sha(b)].sort());
       const both = 2 * Math.ceil(a.length / MiB) * MiB;
       expect(await until(() => built.uploadBuffers.idleBytes === both, 2000)).toBe(true);
+    } finally {
+      held.letGo();
+      await server.close();
+    }
+  });
+
+  it("bytes that arrive after a 408 never land in the next upload's buffer", async () => {
+    const seen: string[] = [];
+    const held = heldPipeline((input) => seen.push(sha(input)));
+    held.letGo();
+    const built = buildTestApp(
+      inMemory(),
+      { REQUEST_TIMEOUT_MS: '1000' },
+      { pipeline: held.pipeline },
+    );
+    const server = await listen(built);
+    // A raw socket that keeps sending after the server's answer (and its FIN), as a client
+    // that does not read its answer does; the server reads on for a while (it lingers so that
+    // the 408 is not lost to a reset).
+    const slow = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    const watched = watchSocket(slow);
+    try {
+      await once(slow, 'connect');
+      slow.write(
+        `POST /v1/resize?widths=300 HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n` +
+          `Content-Length: ${a.length}\r\n\r\n`,
+      );
+      slow.write(a.subarray(0, a.length / 2));
+      expect(await until(() => watched.status() === 408, 3000)).toBe(true);
+      expect(await until(() => built.uploadBuffers.idleBytes > 0, 2000)).toBe(true);
+      // B takes that buffer; while B is being read, the rest of A arrives.
+      const next = httpRequest(`${server.url}/v1/resize?widths=300`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'image/jpeg', 'Content-Length': b.length },
+      });
+      const answer = new Promise<number>((resolve, reject) => {
+        next.on('response', (res) => resolve(res.resume().statusCode ?? 0));
+        next.on('error', reject);
+      });
+      await new Promise((resolve) => next.write(b.subarray(0, b.length - 1024), resolve));
+      expect(await until(() => built.uploadBuffers.idleBytes === 0, 2000)).toBe(true);
+      await sleep(200); // B's bytes so far are in the buffer
+      await new Promise((resolve) => slow.write(a.subarray(a.length / 2), resolve));
+      await sleep(200);
+      next.end(b.subarray(b.length - 1024));
+      expect(await answer).toBe(200);
+      expect(seen).toEqual([sha(b)]);
+    } finally {
+      slow.destroy();
+      await server.close();
+    }
+  });
+
+  it('a client that leaves while its job waits for a slot: the job never runs', async () => {
+    const seen: string[] = [];
+    const held = heldPipeline((input) => seen.push(sha(input)));
+    const built = buildTestApp(
+      inMemory(),
+      { MAX_CONCURRENT_JOBS: '1', MAX_QUEUE_WAIT_MS: '30000' },
+      { pipeline: held.pipeline },
+    );
+    const server = await listen(built);
+    try {
+      const small = await images.jpeg(64, 48);
+      const first = resize(server.url, small); // holds the only slot
+      await until(() => held.started() === 1, 2000);
+      const leaving = httpRequest(`${server.url}/v1/resize?widths=300`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'image/jpeg', 'Content-Length': a.length },
+      });
+      leaving.on('error', () => undefined);
+      leaving.end(a);
+      expect(await until(() => built.capacity.stats().queued === 1, 2000)).toBe(true);
+      leaving.destroy();
+      expect(await until(() => built.uploadBuffers.idleBytes > 0, 2000)).toBe(true);
+      const next = resize(server.url, b); // into the buffer the one that left gave back
+      expect(await until(() => built.capacity.stats().queued === 1, 2000)).toBe(true);
+      held.letGo();
+      expect((await first).status).toBe(200);
+      expect((await next).status).toBe(200);
+      expect(seen).toEqual([sha(small), sha(b)]);
     } finally {
       held.letGo();
       await server.close();

@@ -40,6 +40,32 @@ describe('upload buffers', () => {
     expect(off.idleBytes).toBe(0);
   });
 
+  it('makes room for a buffer that comes back to a full pool with idle ones of other sizes', () => {
+    const pool = createUploadBuffers(8 * MiB);
+    const large = [pool.lease(), pool.lease()];
+    large.forEach((l) => l.take(4 * MiB));
+    large.forEach((l) => l.end());
+    expect(pool.idleBytes).toBe(8 * MiB);
+    const small = pool.lease();
+    const taken = small.take(MiB);
+    small.end();
+    expect(pool.idleBytes).toBe(5 * MiB);
+    expect(pool.lease().take(MiB).buffer).toBe(taken.buffer);
+  });
+
+  it('counts a pooled upload at its class, and rounds up none it could never keep', () => {
+    const pool = createUploadBuffers(32 * MiB);
+    expect(pool.footprint(1.5 * MiB)).toBe(2 * MiB);
+    expect(pool.footprint(100_000)).toBe(100_000);
+    expect(pool.footprint(MAX_POOLED_BYTES + 1)).toBe(MAX_POOLED_BYTES + 1);
+    const tight = createUploadBuffers(1.5 * MiB);
+    expect(tight.footprint(1_250_000)).toBe(1_250_000);
+    const lease = tight.lease();
+    expect(lease.take(1_250_000).buffer.byteLength).toBe(1_250_000);
+    lease.end();
+    expect(tight.idleBytes).toBe(0);
+  });
+
   it.each([
     ['a small upload', MIN_POOLED_BYTES],
     ['a large upload', MAX_POOLED_BYTES + 1],

@@ -52,7 +52,10 @@ async function receive(req: Request, res: Response, deps: ImageRoutesDeps, spec:
   const early = kind === 'raw' ? parse({}) : undefined;
   const scope = requestScope(res);
   const maxBytes = deps.limits.maxUploadBytes;
-  const release = await deps.capacity.reserveUploadMemory(bytesToReserve(req, maxBytes), scope);
+  const release = await deps.capacity.reserveUploadMemory(
+    deps.uploadBuffers.footprint(bytesToReserve(req, maxBytes)),
+    scope,
+  );
   // The client may have gone in the same tick as the grant: 'close' has fired already.
   if (res.closed) {
     release();
