@@ -16,24 +16,10 @@ import { makeCorpus, variantOf } from './lib/corpus';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
 import { multipart } from './lib/naive';
-import { threadCpu } from './lib/proc';
+import { GROUPS, cpuByGroup, type Usage } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import { memoryOf, type ServerProcess } from '../test/support/server-process';
-
-const GROUPS = ['main', 'libuv', 'libvips', 'other', 'system'] as const;
-type Usage = Record<(typeof GROUPS)[number], number>;
-
-/** CPU ms used so far by each thread group; "other" is the rest of the process's user time. */
-function usage(pid: number): Usage {
-  const { process: total, threads } = threadCpu(pid);
-  const user = (pick: (name: string, tid: number) => boolean) =>
-    threads.filter((t) => pick(t.name, t.tid)).reduce((sum, t) => sum + t.user, 0);
-  const main = user((_, tid) => tid === pid);
-  const libuv = user((name) => name === 'libuv-worker');
-  const libvips = user((name) => name.startsWith('libvips'));
-  return { main, libuv, libvips, other: total.user - main - libuv - libvips, system: total.system };
-}
 
 const ROUTES = {
   resize: '/v1/resize?widths=800&format=jpeg&quality=80',
@@ -128,9 +114,9 @@ async function main() {
           for (const i of order) {
             const side = sides[i]!;
             await side.load(16); // warm-up, not counted
-            const before = usage(side.pid);
+            const before = cpuByGroup(side.pid);
             const result = await side.load(requests);
-            const after = usage(side.pid);
+            const after = cpuByGroup(side.pid);
             // A side that answers errors fast would look cheap: only successes count.
             const failed = Object.keys(result.statuses).filter((s) => !/^20[01]$/.test(s));
             if (failed.length > 0) {

@@ -48,7 +48,7 @@ async function main() {
   const add = (name: string, result: LoadResult) => (results[name] ??= []).push(result);
   const notes: string[] = [];
 
-  // 1. The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
+  // The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
   // upload (as a client sends it), the same resize (12 MP -> 800 px JPEG q80, progressive),
   // rounds alternating level by level; medians compared within this run.
   const peerLevels = [2, 4, 8];
@@ -89,7 +89,7 @@ async function main() {
   await ipx.stop();
   await peerSink.close();
 
-  // 2-4. The ceiling (raw sharp in-process, the same work as one request), and the built service
+  // The ceiling (raw sharp in-process, the same work as one request), and the built service
   // into the near-free sink, directly and through nginx (the production configuration),
   // interleaved level by level: this machine's speed drifts by ±10% over minutes, so a ratio
   // must compare runs seconds apart, not a ceiling measured before everything else.
@@ -134,7 +134,7 @@ async function main() {
     }
   });
 
-  // 6. Dedupe: the same upload again (a hit: HEADs only, no decoding) against misses, p50 at
+  // Dedupe: the same upload again (a hit: HEADs only, no decoding) against misses, p50 at
   // concurrency 1. On a sink that remembers what was written (the service's own cost), and on a
   // real S3 server for reference.
   const dedupe = async (url: string, from: number) => {
@@ -160,7 +160,7 @@ async function main() {
   );
   await memorySink.close();
 
-  // 3b. A real S3 server (s3rver, in this process: it competes for the same two cores).
+  // /v1/images into a real S3 server (s3rver, in this process: it competes for the same cores).
   const s3 = await startS3({ bucket: 'bench' });
   const onS3 = await withService({ ...serviceEnv, ...s3.env }, async (url) => ({
     realS3: await runLoad({
@@ -174,7 +174,7 @@ async function main() {
   await s3.stop();
   log('dedupe and real S3 done');
 
-  // 5. Memory: 16 concurrent ~24 MiB uploads, the same multipart requests to the service and to
+  // Memory: 16 concurrent ~24 MiB uploads, the same multipart requests to the service and to
   // the naive baseline. Then RSS twice: 3 s later, idle, and after 10 ordinary uploads (12 MP).
   // The bodies are garbage once answered, but V8 frees them only when it next collects, which an
   // idle process does not do; further traffic makes it collect.
