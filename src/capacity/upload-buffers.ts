@@ -49,7 +49,8 @@ export interface UploadBuffers {
  *
  * Sizes are rounded up to the next MiB, so one idle buffer serves every upload of its class; a
  * class that could never be kept is not rounded. When a buffer comes back to a full pool, idle
- * ones of other classes make room (the oldest first), so the pool follows the sizes that arrive.
+ * ones of other classes make room (class by class, each one's oldest first), so the pool follows
+ * the sizes that arrive.
  */
 export function createUploadBuffers(maxIdleBytes: number): UploadBuffers {
   const idle = new Map<number, Buffer[]>();
@@ -61,6 +62,8 @@ export function createUploadBuffers(maxIdleBytes: number): UploadBuffers {
       : undefined;
   };
   const makeRoom = (bytes: number) => {
+    // Buffers of its own size alone leave no room: then it is dropped, and the others stay.
+    if (((idle.get(bytes)?.length ?? 0) + 1) * bytes > maxIdleBytes) return;
     for (const [size, list] of idle) {
       while (size !== bytes && list.length > 0 && idleBytes + bytes > maxIdleBytes) {
         list.shift();

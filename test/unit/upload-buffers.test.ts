@@ -53,6 +53,20 @@ describe('upload buffers', () => {
     expect(pool.lease().take(MiB).buffer).toBe(taken.buffer);
   });
 
+  it('keeps the other sizes when its own size alone fills the pool', () => {
+    const pool = createUploadBuffers(5 * MiB);
+    const small = pool.lease();
+    small.take(MiB);
+    small.end();
+    const large = [pool.lease(), pool.lease(), pool.lease()];
+    large.forEach((l) => l.take(2 * MiB));
+    large.forEach((l) => l.end());
+    // Two of them fit beside the 1 MiB one; the third is dropped, not the 1 MiB one.
+    expect(pool.idleBytes).toBe(5 * MiB);
+    expect(pool.lease().take(MiB).length).toBe(MiB);
+    expect(pool.idleBytes).toBe(4 * MiB); // the 1 MiB one was still there
+  });
+
   it('counts a pooled upload at its class, and rounds up none it could never keep', () => {
     const pool = createUploadBuffers(32 * MiB);
     expect(pool.footprint(1.5 * MiB)).toBe(2 * MiB);
