@@ -8,8 +8,9 @@ import { listen, sleep, until, watchSocket } from '../support/listen';
 import { buildTestApp, inMemory } from '../support/test-app';
 
 // Upload buffers are reused across requests (src/capacity/upload-buffers.ts): a mistake there
-// would hand one client's bytes to another's job. Each test here fails if a buffer is given back
-// too early or its stale bytes are seen. Uploads of ~0.6-1 MiB, so each one is pooled.
+// would hand one client's bytes to another's job. The 504, 408 and slot-wait tests each fail on
+// one way a buffer could be shared while still in use (they compare the bytes each job reads);
+// the others show that reuse changes no answer. Uploads of ~0.6-1 MiB, so each one is pooled.
 
 const MiB = 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
