@@ -1,7 +1,7 @@
 /**
  * Where the service's main thread spends its time under load (`npm run bench:profile`): runs
  * `node --cpu-prof dist/server.js` against the S3 sink, 300 uploads to /v1/resize at
- * concurrency 8 (or, with `-- --dedupe`, the same upload to /v1/images 300 times at concurrency
+ * concurrency 8 as multipart uploads (or, with `-- --dedupe`, the same upload to /v1/images 300 times at concurrency
  * 1: the dedupe hit path), then prints the heaviest functions by self time, GC and idle. The
  * profile is left in bench/results/profile-latest.cpuprofile (not committed; open it in Chrome
  * DevTools or speedscope).
@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { runLoad } from './lib/load';
+import { multipart } from './lib/naive';
 import { processCpuSeconds } from './lib/proc';
 import { startSinkS3 } from './lib/sink-s3';
 import { startServerProcess } from '../test/support/server-process';
@@ -54,7 +55,9 @@ async function main() {
       : `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
     concurrency: dedupe ? 1 : 8,
     requests: 300,
-    body: (i) => variantOf(corpus.photo12mp, dedupe ? 7e6 : 7e6 + i),
+    // A multipart upload, as clients send it (and as the peer comparison does).
+    body: (i) => multipart(variantOf(corpus.photo12mp, dedupe ? 7e6 : 7e6 + i)).data,
+    contentType: multipart(corpus.photo12mp).type,
     serverCpu: () => processCpuSeconds(server.child.pid!),
   });
   // SIGINT lets Node write the profile on the way out.

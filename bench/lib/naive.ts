@@ -26,9 +26,14 @@ export async function startNaiveServer(port = 4100) {
   };
 }
 
-/** A multipart/form-data body with one file field `image`. */
+/**
+ * A multipart/form-data body with one file field `image`, as curl 7.88 sends it (`curl -F`):
+ * its boundary is 24 dashes and 16 hex digits. The length matters: busboy's search skips ahead
+ * by the boundary's length, so the 19-character one used before 2026-12-02 cost ~0.45 ms more
+ * per 1.5 MiB upload than curl's 40 or a browser's 38 (measured with busboy alone).
+ */
 export function multipart(file: Buffer): { data: Buffer; type: string } {
-  const boundary = 'bench-boundary-7d1f';
+  const boundary = '------------------------5cb6a1142856eafe';
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
   );

@@ -1,4 +1,5 @@
 import type { SourceFormat } from '../domain/output-format';
+import { readJpegHeader } from './jpeg-header';
 
 /**
  * What the file's own structure says, read before any decoder runs: cheap (a linear scan, no
@@ -67,41 +68,14 @@ function tiffPages(buf: Buffer, limit: number): number {
 }
 
 /**
- * A JPEG's layout, from walking its marker segments: the frame header (size, Huffman or not)
- * and where the main image's first scan starts. Walking by segment lengths skips whatever a
- * segment holds, an EXIF thumbnail's own markers included; undefined where the walk cannot go.
- */
-function jpegLayout(buf: Buffer) {
-  let frame: { width: number; height: number; huffman: boolean } | undefined;
-  for (let at = 2; at + 4 <= buf.length && buf[at] === 0xff;) {
-    const marker = buf[at + 1] ?? 0;
-    if (marker === 0xff) {
-      at++; // fill byte
-      continue;
-    }
-    if (marker === 0xda) return frame && { frame, scan: at };
-    const length = buf.readUInt16BE(at + 2);
-    // SOF0-15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
-      if (at + 9 > buf.length) return undefined;
-      frame = {
-        height: buf.readUInt16BE(at + 5),
-        width: buf.readUInt16BE(at + 7),
-        huffman: marker < 0xc8,
-      };
-    }
-    at += 2 + length;
-  }
-  return undefined;
-}
-
-/**
  * Whether a JPEG holds all of its image. libjpeg only warns about a cut-off file (and fills the
  * rest with grey), and refusing every warning would refuse many real camera files, so two cheap
  * checks instead, from the main image's first scan on:
  * - an end-of-image marker (FF D9) after it: it cannot occur inside entropy-coded data (a data
  *   FF is stuffed as FF 00), so the first one is the image's own end. Whatever follows it (a
- *   phone's "motion photo" appends a whole MP4) is not looked at;
+ *   phone's "motion photo" appends a whole MP4) is not looked at. A file that ends on one is
+ *   taken as whole without the search (a second picture appended after the main one, as in
+ *   MPF files, ends on its own);
  * - enough data for the size declared: Huffman coding spends at least about one bit per 8x8
  *   block of each component (flat grey at mozjpeg's settings: 1.5 bits per luma block), so less
  *   than half a bit per luma block is a header that claims more than the file holds (a 286-byte
@@ -109,12 +83,17 @@ function jpegLayout(buf: Buffer) {
  * A file whose segments cannot be walked is left to the decoder.
  */
 function jpegComplete(buf: Buffer): boolean {
-  const layout = jpegLayout(buf);
+  const layout = readJpegHeader(buf);
   if (!layout) return buf.indexOf(Buffer.from([0xff, 0xda])) >= 0;
-  const end = buf.indexOf(Buffer.from([0xff, 0xd9]), layout.scan + 2);
+  // Most files end with their own end marker: taken as is, since a cut-off upload does not end
+  // on one; searching 1.5 MiB of scan data for it costs ~0.3 ms of the event loop per upload.
+  const endsOnMarker = buf[buf.length - 2] === 0xff && buf[buf.length - 1] === 0xd9;
+  const end = endsOnMarker
+    ? buf.length - 2
+    : buf.indexOf(Buffer.from([0xff, 0xd9]), layout.scan + 2);
   if (end < 0) return false;
-  if (!layout.frame.huffman) return true;
-  const lumaBlocks = Math.ceil(layout.frame.width / 8) * Math.ceil(layout.frame.height / 8);
+  if (!layout.huffman) return true;
+  const lumaBlocks = Math.ceil(layout.width / 8) * Math.ceil(layout.height / 8);
   return (end - layout.scan) * 16 >= lumaBlocks;
 }
 

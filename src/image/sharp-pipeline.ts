@@ -4,6 +4,7 @@ import type { ResolvedVariant } from '../domain/variant-key';
 import type { ImagePipeline, RenderedVariant, RenderOptions, SourceInfo } from './image-pipeline';
 import { sharedSize } from './shared-decode';
 import { readContainer } from './container-structure';
+import { jpegSourceSize } from './jpeg-header';
 import { sniffFormat } from './sniff-format';
 
 export interface SharpPipelineOptions {
@@ -45,6 +46,16 @@ const unreadable = (cause: unknown) =>
 
 const encoderFailed = (cause: unknown) =>
   new AppError('INTERNAL_ERROR', 'the image could not be encoded', { cause });
+
+/** Header only; the pixel limit is checked by the caller, with a clearer message than libvips'. */
+async function libvipsHeader(input: Buffer) {
+  try {
+    const meta = await sharp(input, { limitInputPixels: false }).metadata();
+    return { ...meta.autoOrient, hasAlpha: meta.hasAlpha };
+  } catch (cause) {
+    throw unreadable(cause);
+  }
+}
 
 /** Whose fault a failed pipeline is: the input's (422) or the server's (500). */
 type Blame = (cause: unknown) => Promise<AppError> | AppError;
@@ -142,14 +153,8 @@ export function createSharpPipeline(
           `the image has more than ${options.maxInputFrames} frames or pages; only the first is used, send it alone`,
         );
       }
-      let meta: sharp.Metadata;
-      try {
-        // Header only; the limit is checked below with a clearer message than libvips'.
-        meta = await sharp(input, { limitInputPixels: false }).metadata();
-      } catch (cause) {
-        throw unreadable(cause);
-      }
-      const { width, height } = meta.autoOrient;
+      const { width, height, hasAlpha } =
+        (sniffed.format === 'jpeg' && jpegSourceSize(input)) || (await libvipsHeader(input));
       if (!width || !height) throw unreadable(new Error('no dimensions in header'));
       if (width * height > options.maxInputPixels) {
         throw new AppError(
@@ -168,7 +173,7 @@ export function createSharpPipeline(
         format: sniffed.format,
         width,
         height,
-        hasAlpha: meta.hasAlpha,
+        hasAlpha,
       };
     },
 
