@@ -1,8 +1,8 @@
 /**
  * Where the service's main thread spends its time under load (`npm run bench:profile`): runs
- * `node --cpu-prof dist/server.js` against the S3 sink, 300 uploads to /v1/resize at
- * concurrency 8 as multipart uploads (or, with `-- --dedupe`, the same upload to /v1/images 300 times at concurrency
- * 1: the dedupe hit path), then prints the heaviest functions by self time, GC and idle. The
+ * `node --cpu-prof dist/server.js` against the S3 sink, 300 multipart uploads to /v1/resize at
+ * concurrency 8 (`-- --images`: to /v1/images, 3 widths, all misses; `-- --dedupe`: the same
+ * upload to /v1/images 300 times at concurrency 1, the dedupe hit path), then prints the heaviest functions by self time, GC and idle. The
  * profile is left in bench/results/profile-latest.cpuprofile (not committed; open it in Chrome
  * DevTools or speedscope).
  */
@@ -33,6 +33,7 @@ interface Profile {
 
 async function main() {
   const dedupe = process.argv.includes('--dedupe');
+  const images = dedupe || process.argv.includes('--images');
   const corpus = await makeCorpus();
   const sink = await startSinkS3({ remember: dedupe });
   const dir = path.join(__dirname, 'results');
@@ -43,14 +44,13 @@ async function main() {
       S3_ENDPOINT: sink.endpoint,
       S3_BUCKET: 'bench',
       S3_FORCE_PATH_STYLE: 'true',
-      S3_CHECKSUMS: 'WHEN_REQUIRED',
       MALLOC_ARENA_MAX: '2',
     },
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=profile-latest.cpuprofile'],
   );
   const url = await server.waitForListening();
   const load = await runLoad({
-    url: dedupe
+    url: images
       ? `${url}/v1/images?widths=320,640,1280`
       : `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
     concurrency: dedupe ? 1 : 8,

@@ -145,21 +145,38 @@ async function main() {
     } finally {
       if (typeof nginx !== 'string') await nginx.stop();
     }
+    // The service and the ceiling one after the other, in the order given.
+    const pair = async (
+      serviceFirst: boolean,
+      service: () => Promise<LoadResult>,
+      raw: () => Promise<LoadResult>,
+    ) => {
+      if (serviceFirst) {
+        const first = await service();
+        return { service: first, raw: await raw() };
+      }
+      const first = await raw();
+      return { raw: first, service: await service() };
+    };
     for (let i = 0; i < moreTargetRounds; i++) {
       const c = targetLevel;
-      if (i % 2 === 0) {
-        const serviceOne = await run(c, url, one);
-        const rawOne = await ceiling(c, [800]);
-        const serviceThree = await run(c, url, three);
-        const rawThree = await ceiling(c, [320, 640, 1280]);
-        targetRounds.push({ rawOne, serviceOne, rawThree, serviceThree });
-      } else {
-        const rawOne = await ceiling(c, [800]);
-        const serviceOne = await run(c, url, one);
-        const rawThree = await ceiling(c, [320, 640, 1280]);
-        const serviceThree = await run(c, url, three);
-        targetRounds.push({ rawOne, serviceOne, rawThree, serviceThree });
-      }
+      const serviceFirst = i % 2 === 0;
+      const oneWidth = await pair(
+        serviceFirst,
+        () => run(c, url, one),
+        () => ceiling(c, [800]),
+      );
+      const threeWidths = await pair(
+        serviceFirst,
+        () => run(c, url, three),
+        () => ceiling(c, [320, 640, 1280]),
+      );
+      targetRounds.push({
+        rawOne: oneWidth.raw,
+        serviceOne: oneWidth.service,
+        rawThree: threeWidths.raw,
+        serviceThree: threeWidths.service,
+      });
     }
     log(`c=${targetLevel}: ${targetRounds.length} rounds of raw sharp and the service done`);
   });

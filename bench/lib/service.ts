@@ -4,6 +4,8 @@ import { startServerProcess, type ServerProcess } from '../../test/support/serve
  * Runs `node dist/server.js` (as production does) with benchmark settings, hands its URL to
  * `run`, and kills it afterwards. `MAX_QUEUED_JOBS=64` and a long `MAX_QUEUE_WAIT_MS` so the
  * closed-loop clients (at most 16) are never shed: the benchmark measures work, not refusals.
+ * S3 checksums at their default (WHEN_SUPPORTED) since 2026-12-02; only s3rver, which cannot
+ * take them, gets WHEN_REQUIRED (from its own env, test/support/s3-server.ts).
  */
 export async function withService<T>(
   env: Record<string, string>,
@@ -18,7 +20,6 @@ export async function withService<T>(
       MAX_QUEUED_JOBS: '64',
       MAX_QUEUE_WAIT_MS: '30000',
       S3_FORCE_PATH_STYLE: 'true',
-      S3_CHECKSUMS: 'WHEN_REQUIRED',
       // As in the container image (Dockerfile).
       MALLOC_ARENA_MAX: '2',
       LOG_LEVEL: 'info',

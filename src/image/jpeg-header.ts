@@ -67,13 +67,13 @@ export function readJpegHeader(buf: Buffer): JpegHeader | undefined {
         width: buf.readUInt16BE(at + 7),
         huffman: marker < 0xc8,
       };
-    } else if (marker === 0xe1 && buf.subarray(body, body + EXIF.length).equals(EXIF)) {
-      // libvips keeps the last EXIF segment's data; which one a reader takes is not worth
-      // guessing for a file that has two.
+    } else if (marker === 0xe1 && buf.toString('latin1', body, body + 4) === 'Exif') {
+      // libvips takes any APP1 that starts with "Exif" and keeps the last one's data; which one
+      // a reader takes, or what it makes of a malformed header, is not worth guessing.
       exifSegments++;
       const end = Math.min(buf.length, at + 2 + length);
-      orientation =
-        exifSegments > 1 ? undefined : tiffOrientation(buf.subarray(body + EXIF.length, end));
+      const wellFormed = exifSegments === 1 && buf.subarray(body, body + 6).equals(EXIF);
+      orientation = wellFormed ? tiffOrientation(buf.subarray(body + EXIF.length, end)) : undefined;
     }
     at += 2 + length;
   }

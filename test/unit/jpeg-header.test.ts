@@ -107,6 +107,10 @@ describe('readJpegHeader', () => {
       withSegments(plain, [[...exif(tiff('II', [[0x0112, 4, 1, 6]]))]]),
       // An IFD that runs past its segment.
       withSegments(plain, [[...exif(tiff('II', [[0x0112, 3, 1, 6]]).subarray(0, 16))]]),
+      // "Exif" without the two zero bytes that end EXIF's header.
+      withSegments(plain, [
+        [0xe1, Buffer.concat([Buffer.from('Exif!!'), tiff('II', [[0x0112, 3, 1, 1]])])],
+      ]),
       // Neither byte order.
       withSegments(plain, [[...exif(Buffer.from('XX\0\x2a\0\0\0\x08\0\0'))]]),
     ];
