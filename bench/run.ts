@@ -41,6 +41,16 @@ const perLevel = (c: number) => Math.max(quick ? 12 : 24, c * (quick ? 4 : 8));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Two runs one after the other, `a` first unless `swap`; the results in the order a, b. */
+async function inTurn<T>(swap: boolean, a: () => Promise<T>, b: () => Promise<T>) {
+  if (!swap) {
+    const first = await a();
+    return [first, await b()] as const;
+  }
+  const first = await b();
+  return [await a(), first] as const;
+}
+
 async function main() {
   const started = Date.now();
   const corpus = await makeCorpus();
@@ -65,21 +75,27 @@ async function main() {
       for (let round = 0; round < peerRounds; round++) {
         for (const c of peerLevels) {
           const requests = peerRequests(c);
-          const ipxRun = await runLoad({
-            url: ipx.url,
-            path: (i) => ipx.path(from + i),
-            concurrency: c,
-            requests,
-            serverCpu: () => processCpuSeconds(ipx.pid),
-          });
-          const serviceRun = await runLoad({
-            url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
-            concurrency: c,
-            requests,
-            body: (i) => multipart(photo(from + i)).data,
-            contentType: multipart(photo(0)).type,
-            serverCpu: () => processCpuSeconds(server.child.pid!),
-          });
+          // Odd rounds run the service first: neither side always follows the other.
+          const [ipxRun, serviceRun] = await inTurn(
+            round % 2 === 1,
+            () =>
+              runLoad({
+                url: ipx.url,
+                path: (i) => ipx.path(from + i),
+                concurrency: c,
+                requests,
+                serverCpu: () => processCpuSeconds(ipx.pid),
+              }),
+            () =>
+              runLoad({
+                url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+                concurrency: c,
+                requests,
+                body: (i) => multipart(photo(from + i)).data,
+                contentType: multipart(photo(0)).type,
+                serverCpu: () => processCpuSeconds(server.child.pid!),
+              }),
+          );
           from += 1e4;
           peer.push({ round, concurrency: c, ipx: ipxRun, service: serviceRun });
         }
@@ -145,38 +161,21 @@ async function main() {
     } finally {
       if (typeof nginx !== 'string') await nginx.stop();
     }
-    // The service and the ceiling one after the other, in the order given.
-    const pair = async (
-      serviceFirst: boolean,
-      service: () => Promise<LoadResult>,
-      raw: () => Promise<LoadResult>,
-    ) => {
-      if (serviceFirst) {
-        const first = await service();
-        return { service: first, raw: await raw() };
-      }
-      const first = await raw();
-      return { raw: first, service: await service() };
-    };
     for (let i = 0; i < moreTargetRounds; i++) {
       const c = targetLevel;
+      // The sweep ran the ceiling first; these rounds start with the service, then take turns.
       const serviceFirst = i % 2 === 0;
-      const oneWidth = await pair(
+      const [rawOne, serviceOne] = await inTurn(
         serviceFirst,
-        () => run(c, url, one),
         () => ceiling(c, [800]),
+        () => run(c, url, one),
       );
-      const threeWidths = await pair(
+      const [rawThree, serviceThree] = await inTurn(
         serviceFirst,
-        () => run(c, url, three),
         () => ceiling(c, [320, 640, 1280]),
+        () => run(c, url, three),
       );
-      targetRounds.push({
-        rawOne: oneWidth.raw,
-        serviceOne: oneWidth.service,
-        rawThree: threeWidths.raw,
-        serviceThree: threeWidths.service,
-      });
+      targetRounds.push({ rawOne, serviceOne, rawThree, serviceThree });
     }
     log(`c=${targetLevel}: ${targetRounds.length} rounds of raw sharp and the service done`);
   });

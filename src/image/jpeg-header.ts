@@ -33,7 +33,8 @@ function tiffOrientation(tiff: Buffer): number | undefined {
   const u32 = (at: number) => (le ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
   if (u16(2) !== 42) return undefined;
   const ifd = u32(4);
-  if (ifd + 2 > tiff.length) return undefined;
+  // IFD0 after the 8-byte header, as EXIF writers put it: anything else is left to libexif.
+  if (ifd < 8 || ifd + 2 > tiff.length) return undefined;
   const entries = u16(ifd);
   if (ifd + 2 + entries * 12 > tiff.length) return undefined;
   for (let i = 0; i < entries; i++) {
@@ -57,11 +58,17 @@ export function readJpegHeader(buf: Buffer): JpegHeader | undefined {
       continue;
     }
     if (marker === 0xda) return frame && { ...frame, scan: at, orientation };
+    // Markers without a length (TEM, RST0-7, SOI, EOI) and stuffed zeros: libjpeg steps over
+    // them where this walk would read a length and land elsewhere, so a file could show it
+    // one header and libvips another. Such files, rare and odd, go to libvips.
+    if (marker === 0x00 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd9)) return undefined;
     const length = buf.readUInt16BE(at + 2);
+    if (length < 2) return undefined;
     const body = at + 4;
     // SOF0-15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
     if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
-      if (at + 9 > buf.length) return undefined;
+      // A second frame header: not a file whose size is worth guessing.
+      if (frame || at + 9 > buf.length) return undefined;
       frame = {
         height: buf.readUInt16BE(at + 5),
         width: buf.readUInt16BE(at + 7),

@@ -130,11 +130,63 @@ describe('readJpegHeader', () => {
     expect(header!.scan).toBeGreaterThan(thumbnail.length);
   });
 
-  it('never throws on short or garbled input', () => {
-    const plain = Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x10, ...Buffer.from('Exif\0\0MM')]);
+  // A marker without a length before an APP0 segment: read as a marker with a length, the APP0's
+  // own marker (FF E0) would be the length, and the walk would land at 4 + 0xffe0, inside the
+  // APP0, on a frame header planted there (7000x7000) that libjpeg never reads.
+  async function plantedBehind(marker: number) {
+    const plain = await images.jpeg(64, 48);
+    const app0 = Buffer.alloc(4 + 65533);
+    app0.writeUInt16BE(0xffe0, 0);
+    app0.writeUInt16BE(65535, 2);
+    const planted = 0xffe0; // 4 + 0xffe0 in the file; app0 starts at 4
+    Buffer.from([0xff, 0xc0, 0, 11, 8, 0x1b, 0x58, 0x1b, 0x58, 1, 1, 0x11, 0]).copy(app0, planted);
+    Buffer.from([0xff, 0xda]).copy(app0, planted + 13);
+    return Buffer.concat([
+      plain.subarray(0, 2),
+      Buffer.from([0xff, marker]),
+      app0,
+      plain.subarray(2),
+    ]);
+  }
+
+  it.each([
+    ['a restart marker', 0xd0],
+    ['TEM', 0x01],
+  ])('leaves to libvips a file with %s where libjpeg steps over it', async (_name, marker) => {
+    const file = await plantedBehind(marker);
+    expect((await sharp(file).metadata()).width).toBe(64);
+    expect(readJpegHeader(file)).toBeUndefined();
+    expect(jpegSourceSize(file)).toBeUndefined();
+  });
+
+  it('leaves to libvips a file with two frame headers', async () => {
+    const plain = await images.jpeg(64, 48);
+    const sof = plain.indexOf(Buffer.from([0xff, 0xc0]));
+    const frameHeader = plain.subarray(sof, sof + 2 + plain.readUInt16BE(sof + 2));
+    const file = Buffer.concat([plain.subarray(0, sof), frameHeader, plain.subarray(sof)]);
+    expect(readJpegHeader(file)).toBeUndefined();
+    expect(jpegSourceSize(file)).toBeUndefined();
+  });
+
+  it('leaves to libvips an IFD0 that is not after the TIFF header', async () => {
+    const plain = await images.jpeg(64, 48);
+    for (const offset of [0, 1, 2, 3, 4, 5, 6, 7, 0xffffffff]) {
+      const body = tiff('II', [[0x0112, 3, 1, 6]]);
+      body.writeUInt32LE(offset, 4);
+      const file = withSegments(plain, [[...exif(body)]]);
+      expect(readJpegHeader(file)?.orientation).toBeUndefined();
+    }
+  });
+
+  it('never throws on short or garbled input', async () => {
+    const rotated = withSegments(await images.jpeg(64, 48), [
+      [...exif(tiff('MM', [[0x0112, 3, 1, 6]]))],
+    ]);
+    for (let n = 0; n <= rotated.length; n++) {
+      expect(() => jpegSourceSize(rotated.subarray(0, n))).not.toThrow();
+    }
     for (let n = 0; n < 40; n++) {
       expect(() => readJpegHeader(Buffer.alloc(n, 0xff))).not.toThrow();
-      expect(() => jpegSourceSize(plain.subarray(0, n))).not.toThrow();
     }
   });
 });
