@@ -15,7 +15,7 @@ import { envSchema } from '../src/config/env-schema';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
-import { multipart } from './lib/naive';
+import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { GROUPS, cpuByGroup, type Usage } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
@@ -88,7 +88,7 @@ async function main() {
         concurrency,
         requests: count,
         body: (i) => multipart(photo(next + i)).data,
-        contentType: multipart(corpus.photo12mp).type,
+        contentType: MULTIPART_TYPE,
       }).finally(() => (next += count)),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);

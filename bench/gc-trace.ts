@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { runLoad } from './lib/load';
 import { processCpuSeconds } from './lib/proc';
-import { multipart } from './lib/naive';
+import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import type { ServerProcess } from '../test/support/server-process';
@@ -53,7 +53,7 @@ async function main() {
         concurrency: 8,
         requests,
         body: (i) => multipart(photo(from + i)).data,
-        contentType: multipart(photo(0)).type,
+        contentType: MULTIPART_TYPE,
         serverCpu: () => processCpuSeconds(server.child.pid!),
       });
     await load(1e6, 32);

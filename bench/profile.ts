@@ -2,15 +2,16 @@
  * Where the service's main thread spends its time under load (`npm run bench:profile`): runs
  * `node --cpu-prof dist/server.js` against the S3 sink, 300 multipart uploads to /v1/resize at
  * concurrency 8 (`-- --images`: to /v1/images, 3 widths, all misses; `-- --dedupe`: the same
- * upload to /v1/images 300 times at concurrency 1, the dedupe hit path), then prints the heaviest functions by self time, GC and idle. The
- * profile is left in bench/results/profile-latest.cpuprofile (not committed; open it in Chrome
- * DevTools or speedscope).
+ * upload to /v1/images 300 times at concurrency 1, the dedupe hit path), then prints the
+ * heaviest functions by self time, GC and idle. The profile is left in
+ * bench/results/profile-latest.cpuprofile (not committed; open it in Chrome DevTools or
+ * speedscope).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { runLoad } from './lib/load';
-import { multipart } from './lib/naive';
+import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { processCpuSeconds } from './lib/proc';
 import { startSinkS3 } from './lib/sink-s3';
 import { startServerProcess } from '../test/support/server-process';
@@ -57,7 +58,7 @@ async function main() {
     requests: 300,
     // A multipart upload, as clients send it (and as the peer comparison does).
     body: (i) => multipart(variantOf(corpus.photo12mp, dedupe ? 7e6 : 7e6 + i)).data,
-    contentType: multipart(corpus.photo12mp).type,
+    contentType: MULTIPART_TYPE,
     serverCpu: () => processCpuSeconds(server.child.pid!),
   });
   // SIGINT lets Node write the profile on the way out.

@@ -11,7 +11,7 @@ import { startS3 } from '../test/support/s3-server';
 import { makeCorpus, variantOf } from './lib/corpus';
 import { median, runAtRate, runInProcess, runLoad, type LoadResult } from './lib/load';
 import { processCpuSeconds } from './lib/proc';
-import { multipart, startNaiveServer } from './lib/naive';
+import { MULTIPART_TYPE, multipart, startNaiveServer } from './lib/naive';
 import { startIpx } from './lib/ipx-peer';
 import { startNginx } from './lib/nginx';
 import { rawSharp, versions } from './lib/raw-sharp';
@@ -92,7 +92,7 @@ async function main() {
                 concurrency: c,
                 requests,
                 body: (i) => multipart(photo(from + i)).data,
-                contentType: multipart(photo(0)).type,
+                contentType: MULTIPART_TYPE,
                 serverCpu: () => processCpuSeconds(server.child.pid!),
               }),
           );

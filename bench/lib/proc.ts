@@ -19,7 +19,7 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** CPU ms (user, system) used so far by a process, and by each of its live threads by name. */
-export function threadCpu(pid: number) {
+function threadCpu(pid: number) {
   const threads: { tid: number; name: string; user: number; system: number }[] = [];
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let stat: string;

@@ -171,15 +171,16 @@ export function renderMarkdown(report: Report): string {
   // The median of each round's own ratio (two runs seconds apart): this machine drifts by more
   // than the gap measured, so a ratio of medians would pair runs minutes apart. Older files,
   // without rounds: the sweep's c=8 level.
+  const roundRatios = (a: keyof TargetRound, b: keyof TargetRound) =>
+    rounds.map((t) => t[a].throughput / t[b].throughput);
   const [resize, images] = rounds.length
-    ? [
-        medianOf((t) => t.serviceOne.throughput / t.rawOne.throughput),
-        medianOf((t) => t.serviceThree.throughput / t.rawThree.throughput),
-      ]
+    ? [median(roundRatios('serviceOne', 'rawOne')), median(roundRatios('serviceThree', 'rawThree'))]
     : [ratioAt(r, S.serviceOne, S.rawOne, 8), ratioAt(r, S.serviceThree, S.rawThree, 8)];
   const each = (a: keyof TargetRound, b: keyof TargetRound) =>
     rounds.length
-      ? ` (median of ${rounds.length} alternating rounds: ${rounds.map((t) => fmt(t[a].throughput / t[b].throughput, 2)).join(', ')})`
+      ? ` (median of ${rounds.length} alternating rounds: ${roundRatios(a, b)
+          .map((x) => fmt(x, 2))
+          .join(', ')})`
       : '';
   const nginxOne = ratio(r, S.nginxOne, S.serviceOne);
   const nginxThree = ratio(r, S.nginxThree, S.serviceThree);

@@ -1,5 +1,5 @@
 import type { SourceFormat } from '../domain/output-format';
-import { readJpegHeader } from './jpeg-header';
+import { readJpegHeader, type JpegHeader } from './jpeg-header';
 
 /**
  * What the file's own structure says, read before any decoder runs: cheap (a linear scan, no
@@ -12,6 +12,8 @@ export interface ContainerFacts {
   frames: number;
   /** False for a JPEG cut off before its end-of-image marker. */
   complete: boolean;
+  /** A JPEG's header, where its segments could be walked (jpeg-header.ts). */
+  jpeg?: JpegHeader;
 }
 
 /** WebP: RIFF chunks; each ANMF chunk is a frame. */
@@ -82,8 +84,7 @@ function tiffPages(buf: Buffer, limit: number): number {
  *   JPEG claiming 7000x7000). Arithmetic coding can go lower: not checked.
  * A file whose segments cannot be walked is left to the decoder.
  */
-function jpegComplete(buf: Buffer): boolean {
-  const layout = readJpegHeader(buf);
+function jpegComplete(buf: Buffer, layout: JpegHeader | undefined): boolean {
   if (!layout) return buf.indexOf(Buffer.from([0xff, 0xda])) >= 0;
   // Most files end with their own end marker: taken as is, since a cut-off upload does not end
   // on one; searching 1.5 MiB of scan data for it costs ~0.3 ms of the event loop per upload.
@@ -109,8 +110,10 @@ export function readContainer(
       return { frames: gifFrames(buf, frameLimit), complete: true };
     case 'tiff':
       return { frames: tiffPages(buf, frameLimit), complete: true };
-    case 'jpeg':
-      return { frames: 1, complete: jpegComplete(buf) };
+    case 'jpeg': {
+      const jpeg = readJpegHeader(buf);
+      return { frames: 1, complete: jpegComplete(buf, jpeg), jpeg };
+    }
     default:
       return { frames: 1, complete: true };
   }

@@ -91,8 +91,7 @@ export function readJpegHeader(buf: Buffer): JpegHeader | undefined {
  * The size after EXIF orientation, as libvips' header read gives it; undefined where libvips must
  * say. A JPEG has no alpha channel (a CMYK one's fourth band is black, not alpha).
  */
-export function jpegSourceSize(buf: Buffer) {
-  const header = readJpegHeader(buf);
+export function jpegSourceSize(header: JpegHeader | undefined) {
   if (!header?.orientation) return undefined;
   const turned = header.orientation >= 5;
   return {

@@ -154,7 +154,7 @@ export function createSharpPipeline(
         );
       }
       const { width, height, hasAlpha } =
-        (sniffed.format === 'jpeg' && jpegSourceSize(input)) || (await libvipsHeader(input));
+        jpegSourceSize(container.jpeg) ?? (await libvipsHeader(input));
       if (!width || !height) throw unreadable(new Error('no dimensions in header'));
       if (width * height > options.maxInputPixels) {
         throw new AppError(
