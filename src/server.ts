@@ -26,12 +26,6 @@ function loadConfigOrExit(env: NodeJS.ProcessEnv): Config {
   }
 }
 
-/** Exits once buffered log lines are written; never waits more than a second for that. */
-function exitAfterFlush(logger: Logger, code: number): void {
-  setTimeout(() => process.exit(code), 1000).unref();
-  logger.flush(() => process.exit(code));
-}
-
 export interface MainOptions {
   /** Runs after the server has closed, before exit (e.g. `npm run dev` stops its S3 server). */
   afterShutdown?: () => Promise<void>;
@@ -46,7 +40,7 @@ export async function main(
   // libuv reads this once, when its pool starts, and loading sharp starts it (so does any async
   // fs, dns or crypto call). Nothing has yet: sharp loads with ./wiring, imported only now. Set
   // too late, the pool keeps libuv's 4 threads, and 4 running jobs then hold every one of them:
-  // header probes, S3's DNS lookups and log writes wait behind the slowest encodes.
+  // header probes and S3's DNS lookups wait behind the slowest encodes.
   process.env.UV_THREADPOOL_SIZE = String(config.jobs.uvThreadpoolSize);
   // V8 sets the heap's next limit from what survived its last full collection, times a factor
   // it derives from its own speeds. The JS heap here is ~20 MB but every Buffer (each upload,
@@ -66,7 +60,7 @@ export async function main(
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     process.on(event, (err: unknown) => {
       logger.fatal({ err, event }, 'crashing');
-      exitAfterFlush(logger, 1);
+      process.exit(1);
     });
   }
 
@@ -89,11 +83,11 @@ export async function main(
       s3.destroy();
       await options.afterShutdown?.();
     },
-    onTimeout: () => exitAfterFlush(logger, 1),
+    onTimeout: () => process.exit(1),
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutdown(signal).then(() => exitAfterFlush(logger, 0)));
+    process.once(signal, () => void shutdown(signal).then(() => process.exit(0)));
   }
   return { server, config, logger, shutdown };
 }

@@ -18,8 +18,19 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-/** JSON lines to stdout (factor XI): shipping and storing them is the platform's job. */
-export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
+/**
+ * JSON lines to stdout (factor XI): shipping and storing them is the platform's job.
+ *
+ * Written synchronously: a line is on stdout when the call returns. pino's default stream
+ * writes through libuv's pool, behind running encodes, and `process.exit()` drops the line in
+ * flight: the crash's `fatal` line or "shutdown complete" went missing that way. One write(2)
+ * per line costs microseconds; if the log reader stalls, the service waits for it rather than
+ * buffering lines without bound.
+ */
+export function createLogger(
+  options: LoggerOptions,
+  destination: DestinationStream = pino.destination({ dest: 1, sync: true }),
+): Logger {
   return pino(
     {
       level: options.level,
