@@ -1,0 +1,68 @@
+import { inTurn } from './in-turn';
+import { startIpx } from './ipx-peer';
+import { runLoad } from './load';
+import { MULTIPART_TYPE, multipart } from './naive';
+import { processCpuSeconds } from './proc';
+import type { PeerRound } from './report';
+import { withService } from './service';
+import { startSinkS3 } from './sink-s3';
+
+/**
+ * The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
+ * upload (as a client sends it), the same resize (12 MP -> 800 px JPEG q80, progressive),
+ * rounds alternating level by level; the report compares them within each round.
+ */
+export async function runPeerRounds(options: {
+  rounds: number;
+  levels: number[];
+  requests: (concurrency: number) => number;
+  photo: (i: number) => Buffer;
+  serviceEnv: Record<string, string>;
+  log: (line: string) => void;
+}): Promise<PeerRound[]> {
+  const { photo } = options;
+  const ipx = await startIpx(photo, 64);
+  const sink = await startSinkS3();
+  const peer: PeerRound[] = [];
+  try {
+    await withService(
+      { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench', ...options.serviceEnv },
+      async (url, server) => {
+        let from = 5e6;
+        for (let round = 0; round < options.rounds; round++) {
+          for (const c of options.levels) {
+            const requests = options.requests(c);
+            // Odd rounds run the service first: neither side always follows the other.
+            const [ipxRun, serviceRun] = await inTurn(
+              round % 2 === 1,
+              () =>
+                runLoad({
+                  url: ipx.url,
+                  path: (i) => ipx.path(from + i),
+                  concurrency: c,
+                  requests,
+                  serverCpu: () => processCpuSeconds(ipx.pid),
+                }),
+              () =>
+                runLoad({
+                  url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+                  concurrency: c,
+                  requests,
+                  body: (i) => multipart(photo(from + i)).data,
+                  contentType: MULTIPART_TYPE,
+                  serverCpu: () => processCpuSeconds(server.child.pid!),
+                }),
+            );
+            from += 1e4;
+            peer.push({ round, concurrency: c, ipx: ipxRun, service: serviceRun });
+          }
+          options.log(`peer round ${round + 1}/${options.rounds} done`);
+        }
+      },
+    );
+  } finally {
+    await ipx.stop();
+    await sink.close();
+  }
+  return peer;
+}

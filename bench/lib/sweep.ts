@@ -1,0 +1,97 @@
+import { inTurn } from './in-turn';
+import { runInProcess, runLoad, type LoadResult } from './load';
+import { startNginx } from './nginx';
+import { processCpuSeconds } from './proc';
+import { rawSharp } from './raw-sharp';
+import { SCENARIOS as S, type TargetRound } from './report';
+import { withService } from './service';
+
+/**
+ * The ceiling (raw sharp in-process, the same work as one request), and the built service into
+ * the near-free sink, directly and through nginx (the production configuration), interleaved
+ * level by level: this machine's speed drifts by ±10% over minutes, so a ratio must compare runs
+ * seconds apart, not a ceiling measured before everything else.
+ */
+export async function runSweep(options: {
+  levels: number[];
+  requests: (concurrency: number) => number;
+  moreTargetRounds: number;
+  photo: (i: number) => Buffer;
+  /** The service's environment: the sink's S3 settings and any tuning under test. */
+  env: Record<string, string>;
+  log: (line: string) => void;
+}) {
+  const results: Record<string, LoadResult[]> = {};
+  const add = (name: string, result: LoadResult) => (results[name] ??= []).push(result);
+  const notes: string[] = [];
+  let seed = 1e6;
+  // The targets are at c=8: after the sweep, more rounds at that level alone, the order of the
+  // ceiling and the service swapped each round, so the report can give medians of alternating
+  // rounds (one level of 64 requests moved by +-0.15 on this machine).
+  const targetRounds: TargetRound[] = [];
+  const targetLevel = 8;
+  await withService(options.env, async (url, server) => {
+    const nginx = await startNginx(Number(new URL(url).port));
+    if (typeof nginx === 'string') notes.push(`nginx scenario skipped: ${nginx}`);
+    const run = (c: number, base: string, route: string) =>
+      runLoad({
+        url: base + route,
+        concurrency: c,
+        requests: options.requests(c),
+        body: (i) => options.photo(seed + i),
+        serverCpu: () => processCpuSeconds(server.child.pid!),
+      }).finally(() => (seed += 1e4));
+    const ceiling = (c: number, widths: number[]) =>
+      runInProcess({
+        concurrency: c,
+        requests: options.requests(c),
+        input: options.photo,
+        work: (x) => rawSharp(x, widths),
+      });
+    const one = '/v1/resize?widths=800&format=jpeg&quality=80';
+    const three = '/v1/images?widths=320,640,1280&format=jpeg';
+    try {
+      for (const c of options.levels) {
+        // Each ceiling just before its service run: the pairs the targets compare are seconds
+        // apart (until 2026-12-02 the one-width service run sat between the three-width pair).
+        const rawOne = await ceiling(c, [800]);
+        const serviceOne = await run(c, url, one);
+        if (typeof nginx !== 'string') add(S.nginxOne, await run(c, nginx.url, one));
+        const rawThree = await ceiling(c, [320, 640, 1280]);
+        const serviceThree = await run(c, url, three);
+        if (typeof nginx !== 'string') add(S.nginxThree, await run(c, nginx.url, three));
+        const round: TargetRound = { rawOne, serviceOne, rawThree, serviceThree };
+        add(S.rawOne, rawOne);
+        add(S.rawThree, rawThree);
+        add(S.serviceOne, serviceOne);
+        add(S.serviceThree, serviceThree);
+        if (c === targetLevel) targetRounds.push(round);
+        options.log(
+          `c=${c}: raw sharp and service done (peak RSS so far ${server.memory().peakMiB.toFixed(0)} MiB)`,
+        );
+      }
+    } finally {
+      if (typeof nginx !== 'string') await nginx.stop();
+    }
+    for (let i = 0; i < options.moreTargetRounds; i++) {
+      const c = targetLevel;
+      // The sweep ran the ceiling first; these rounds start with the service, then take turns.
+      const serviceFirst = i % 2 === 0;
+      const [rawOne, serviceOne] = await inTurn(
+        serviceFirst,
+        () => ceiling(c, [800]),
+        () => run(c, url, one),
+      );
+      const [rawThree, serviceThree] = await inTurn(
+        serviceFirst,
+        () => ceiling(c, [320, 640, 1280]),
+        () => run(c, url, three),
+      );
+      targetRounds.push({ rawOne, serviceOne, rawThree, serviceThree });
+    }
+    options.log(
+      `c=${targetLevel}: ${targetRounds.length} rounds of raw sharp and the service done`,
+    );
+  });
+  return { results, targetRounds, notes };
+}
