@@ -22,9 +22,10 @@ export async function runPeerRounds(options: {
 }): Promise<PeerRound[]> {
   const { photo } = options;
   const ipx = await startIpx(photo, 64);
-  const sink = await startSinkS3();
+  let sink: Awaited<ReturnType<typeof startSinkS3>> | undefined;
   const peer: PeerRound[] = [];
   try {
+    sink = await startSinkS3();
     await withService(
       { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench', ...options.serviceEnv },
       async (url, server) => {
@@ -62,7 +63,7 @@ export async function runPeerRounds(options: {
     );
   } finally {
     await ipx.stop();
-    await sink.close();
+    await sink?.close();
   }
   return peer;
 }

@@ -53,18 +53,24 @@ export async function runSweep(options: {
     try {
       for (const c of options.levels) {
         // Each ceiling just before its service run: the pairs the targets compare are seconds
-        // apart (until 2026-12-02 the one-width service run sat between the three-width pair).
+        // apart (until 2026-12-02, 07:47, the one-width service run, and nginx's when it ran,
+        // sat between the three-width pair).
+        const viaNginx = (route: string) =>
+          typeof nginx === 'string' ? undefined : run(c, nginx.url, route);
         const rawOne = await ceiling(c, [800]);
         const serviceOne = await run(c, url, one);
-        if (typeof nginx !== 'string') add(S.nginxOne, await run(c, nginx.url, one));
+        const nginxOne = await viaNginx(one);
         const rawThree = await ceiling(c, [320, 640, 1280]);
         const serviceThree = await run(c, url, three);
-        if (typeof nginx !== 'string') add(S.nginxThree, await run(c, nginx.url, three));
-        const round: TargetRound = { rawOne, serviceOne, rawThree, serviceThree };
+        const nginxThree = await viaNginx(three);
+        // Added in the report's order (its tables and the chart list scenarios as added).
         add(S.rawOne, rawOne);
         add(S.rawThree, rawThree);
         add(S.serviceOne, serviceOne);
+        if (nginxOne) add(S.nginxOne, nginxOne);
         add(S.serviceThree, serviceThree);
+        if (nginxThree) add(S.nginxThree, nginxThree);
+        const round: TargetRound = { rawOne, serviceOne, rawThree, serviceThree };
         if (c === targetLevel) targetRounds.push(round);
         options.log(
           `c=${c}: raw sharp and service done (peak RSS so far ${server.memory().peakMiB.toFixed(0)} MiB)`,

@@ -21,11 +21,13 @@ export const REDACTED_PATHS = [
 /**
  * JSON lines to stdout (factor XI): shipping and storing them is the platform's job.
  *
- * Written synchronously: a line is on stdout when the call returns. pino's default stream
- * writes through libuv's pool, behind running encodes, and `process.exit()` drops the line in
- * flight: the crash's `fatal` line or "shutdown complete" went missing that way. One write(2)
- * per line costs microseconds; if the log reader stalls, the service waits for it rather than
- * buffering lines without bound.
+ * Written synchronously: a line is on stdout, in order, when the call returns. pino's default
+ * stream writes through libuv's pool, behind running encodes; at `process.exit()` it wrote what
+ * it still held at once, and the line in flight came after it ("shutting down: draining" after
+ * "shutdown complete" in CI). One write(2) per line costs microseconds (no measurable change in
+ * the main thread's CPU per request, docs/performance.md). If the log reader stops reading, the
+ * service stops with it until it reads again (as under Docker's default, blocking, log mode)
+ * rather than holding unwritten lines in memory without bound.
  */
 export function createLogger(
   options: LoggerOptions,

@@ -67,7 +67,7 @@ describe('the server process', () => {
         });
         expect(res.status).toBe(200);
         // MAX_CONCURRENT_JOBS + 4, not libuv's default 4: with 4, the running jobs would hold
-        // every thread and header probes, DNS and log writes would wait behind them.
+        // every thread and header probes and DNS lookups would wait behind them.
         expect(libuvThreads(run.child.pid ?? 0)).toBe(7);
       } finally {
         run.child.kill('SIGKILL');
