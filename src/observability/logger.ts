@@ -27,7 +27,10 @@ export const REDACTED_PATHS = [
  * "shutdown complete" in CI). One write(2) per line costs microseconds (no measurable change in
  * the main thread's CPU per request, docs/performance.md). If the log reader stops reading, the
  * service stops with it until it reads again (as under Docker's default, blocking, log mode)
- * rather than holding unwritten lines in memory without bound.
+ * rather than holding unwritten lines in memory without bound. Node makes stdout non-blocking
+ * at the first `stream.pipe()` (multer pipes every upload; `pipe()` compares its destination
+ * with `process.stdout`, which opens it), so a full pipe means EAGAIN, and sonic-boom then
+ * sleeps 100 ms and tries again: the stop comes in 100 ms steps.
  */
 export function createLogger(
   options: LoggerOptions,
