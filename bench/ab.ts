@@ -20,11 +20,7 @@ import { GROUPS, cpuByGroup, type Usage } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import { memoryOf, type ServerProcess } from '../test/support/server-process';
-
-const ROUTES = {
-  resize: '/v1/resize?widths=800&format=jpeg&quality=80',
-  images: '/v1/images?widths=320,640,1280&format=jpeg',
-};
+import { ROUTES } from './lib/routes';
 
 /** A setting's name must be one the service reads (or the runtime's): a typo compares nothing. */
 function settings(spec: string): Record<string, string> {

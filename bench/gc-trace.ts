@@ -14,6 +14,7 @@ import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import type { ServerProcess } from '../test/support/server-process';
+import { ROUTES } from './lib/routes';
 
 const REQUESTS = 200;
 
@@ -49,7 +50,7 @@ async function main() {
   const measure = async (base: string, server: ServerProcess) => {
     const load = (from: number, requests: number) =>
       runLoad({
-        url: `${base}/v1/resize?widths=800&format=jpeg&quality=80`,
+        url: `${base}${ROUTES.resize}`,
         concurrency: 8,
         requests,
         body: (i) => multipart(photo(from + i)).data,

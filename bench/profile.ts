@@ -15,6 +15,7 @@ import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { processCpuSeconds } from './lib/proc';
 import { startSinkS3 } from './lib/sink-s3';
 import { startServerProcess } from '../test/support/server-process';
+import { ROUTES } from './lib/routes';
 
 interface ProfileNode {
   id: number;
@@ -51,9 +52,7 @@ async function main() {
   );
   const url = await server.waitForListening();
   const load = await runLoad({
-    url: images
-      ? `${url}/v1/images?widths=320,640,1280`
-      : `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+    url: images ? `${url}/v1/images?widths=320,640,1280` : `${url}${ROUTES.resize}`,
     concurrency: dedupe ? 1 : 8,
     requests: 300,
     // A multipart upload, as clients send it (and as the peer comparison does).

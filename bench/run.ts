@@ -19,6 +19,7 @@ import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import { soak } from './lib/soak';
 import { runSweep } from './lib/sweep';
+import { ROUTES } from './lib/routes';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -69,7 +70,7 @@ async function main() {
   const s3 = await startS3({ bucket: 'bench' });
   const onS3 = await withService({ ...serviceEnv, ...s3.env }, async (url) => ({
     realS3: await runLoad({
-      url: `${url}/v1/images?widths=320,640,1280&format=jpeg`,
+      url: `${url}${ROUTES.images}`,
       concurrency: 8,
       requests: quick ? 24 : 64,
       body: (i) => photo(3e6 + i),

@@ -15,6 +15,7 @@ import { rawSharp } from './lib/raw-sharp';
 import { withService } from './lib/service';
 import { listenOnLoopback } from '../test/support/listen';
 import { startSinkS3 } from './lib/sink-s3';
+import { ROUTES } from './lib/routes';
 
 const lines: string[] = [];
 const out = (line = '') => {
@@ -163,7 +164,7 @@ async function main() {
     await withService(
       { ...sinkEnv, MAX_UPLOAD_MEMORY_BYTES: String(factor * max) },
       async (url, server) => {
-        const route = `${url}/v1/images?widths=320,640,1280&format=jpeg`;
+        const route = `${url}${ROUTES.images}`;
         const t = performance.now();
         const statuses = await Promise.all(
           Array.from({ length: 16 }, (_, i) =>
@@ -194,7 +195,7 @@ async function main() {
     for (const jobs of [2, 4, 6]) {
       const r = await withService({ ...sinkEnv, MAX_CONCURRENT_JOBS: String(jobs) }, (url) =>
         runLoad({
-          url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+          url: `${url}${ROUTES.resize}`,
           concurrency: 8,
           requests: 64,
           body: (i) => variantOf(photo, 1e6 * (round + 1) + jobs * 1e3 + i),

@@ -2,6 +2,7 @@ import { variantOf } from './corpus';
 import { multipart, startNaiveServer } from './naive';
 import type { Report } from './report';
 import { withService } from './service';
+import { ROUTES } from './routes';
 
 type Memory = Report['memory']['service'];
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,12 +42,7 @@ export async function measureMemory(
   env: Record<string, string>,
 ): Promise<Report['memory']> {
   const service = await withService(env, (url, server) =>
-    burst(
-      `${url}/v1/images?widths=320,640,1280&format=jpeg`,
-      corpus.jpeg20mb,
-      corpus.photo12mp,
-      () => server.memory(),
-    ),
+    burst(`${url}${ROUTES.images}`, corpus.jpeg20mb, corpus.photo12mp, () => server.memory()),
   );
   const naive = await startNaiveServer();
   try {

@@ -6,6 +6,7 @@ import { processCpuSeconds } from './proc';
 import type { PeerRound } from './report';
 import { withService } from './service';
 import { startSinkS3 } from './sink-s3';
+import { ROUTES } from './routes';
 
 /**
  * The peer: unjs/ipx in its own process against the service's /v1/resize with a multipart
@@ -46,7 +47,7 @@ export async function runPeerRounds(options: {
                 }),
               () =>
                 runLoad({
-                  url: `${url}/v1/resize?widths=800&format=jpeg&quality=80`,
+                  url: `${url}${ROUTES.resize}`,
                   concurrency: c,
                   requests,
                   body: (i) => multipart(photo(from + i)).data,

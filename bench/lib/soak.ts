@@ -1,6 +1,7 @@
 import { median, runAtRate, type LoadResult } from './load';
 import type { Report } from './report';
 import { withService } from './service';
+import { ROUTES } from './routes';
 
 /**
  * /v1/images at ~70% of the throughput the sweep measured, RSS sampled as it goes. The rate is
@@ -18,7 +19,7 @@ export async function soak(options: {
   return withService(options.env, async (url, server) => {
     const rss: [number, number][] = [];
     const load = await runAtRate({
-      url: `${url}/v1/images?widths=320,640,1280&format=jpeg`,
+      url: `${url}${ROUTES.images}`,
       rate,
       seconds: options.seconds,
       body: (i) => options.photo(5e6 + i),

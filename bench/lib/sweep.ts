@@ -5,6 +5,7 @@ import { processCpuSeconds } from './proc';
 import { rawSharp } from './raw-sharp';
 import { SCENARIOS as S, type TargetRound } from './report';
 import { withService } from './service';
+import { ROUTES } from './routes';
 
 /**
  * The ceiling (raw sharp in-process, the same work as one request), and the built service into
@@ -48,8 +49,7 @@ export async function runSweep(options: {
         input: options.photo,
         work: (x) => rawSharp(x, widths),
       });
-    const one = '/v1/resize?widths=800&format=jpeg&quality=80';
-    const three = '/v1/images?widths=320,640,1280&format=jpeg';
+    const { resize: one, images: three } = ROUTES;
     try {
       for (const c of options.levels) {
         // Each ceiling just before its service run: the pairs the targets compare are seconds
