@@ -9,6 +9,8 @@
  *   --rounds N (4)  --requests N (200 per round)  --concurrency N (8)
  *   --route resize|images: /v1/resize to 800 px (default) or /v1/images, 3 widths, into the sink
  *   --ipx: unjs/ipx as one more side, the same resize (bench/lib/ipx-peer.ts)
+ *   --rev REV: one more side, another revision's build with the defaults, e.g. the commit
+ *     before a change (`--rev HEAD~1`) to show what the change is worth (bench/lib/revision.ts)
  */
 import { parseArgs } from 'node:util';
 import { envSchema } from '../src/config/env-schema';
@@ -18,6 +20,7 @@ import { median, runLoad, type LoadResult } from './lib/load';
 import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { GROUPS, cpuByGroup, type Usage } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
+import { buildRevision } from './lib/revision';
 import { startSinkS3 } from './lib/sink-s3';
 import { memoryOf, type ServerProcess } from '../test/support/server-process';
 import { ROUTES } from './lib/routes';
@@ -35,13 +38,16 @@ function settings(spec: string): Record<string, string> {
 
 /** Runs `run` with every service started (withService for each, nested). */
 function withServices<T>(
-  envs: Record<string, string>[],
+  services: { env: Record<string, string>; cwd?: string }[],
   run: (started: { url: string; server: ServerProcess }[]) => Promise<T>,
 ): Promise<T> {
-  const [first, ...rest] = envs;
+  const [first, ...rest] = services;
   if (!first) return run([]);
-  return withService(first, (url, server) =>
-    withServices(rest, (others) => run([{ url, server }, ...others])),
+  return withService(
+    first.env,
+    (url, server) => withServices(rest, (others) => run([{ url, server }, ...others])),
+    [],
+    first.cwd,
   );
 }
 
@@ -60,10 +66,19 @@ async function main() {
       concurrency: { type: 'string', default: '8' },
       route: { type: 'string', default: 'resize' },
       ipx: { type: 'boolean', default: false },
+      rev: { type: 'string' },
     },
   });
   const specs = positionals.length > 0 ? positionals : [''];
-  const envs = specs.map(settings);
+  const services: { label: string; env: Record<string, string>; cwd?: string }[] = specs.map(
+    (spec) => ({ label: spec, env: settings(spec) }),
+  );
+  if (values.rev) {
+    const { dir, commit } = buildRevision(values.rev);
+    const short = commit.slice(0, 7);
+    const label = commit.startsWith(values.rev) ? short : `${values.rev} (${short})`;
+    services.push({ label, env: {}, cwd: dir });
+  }
   const [rounds, requests, concurrency] = [values.rounds, values.requests, values.concurrency].map(
     Number,
   ) as [number, number, number];
@@ -91,9 +106,11 @@ async function main() {
   const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };
   try {
     await withServices(
-      envs.map((env) => ({ ...sinkEnv, ...env })),
-      async (services) => {
-        const sides = services.map(({ url, server }, i) => serviceSide(specs[i]!, url, server));
+      services.map(({ env, cwd }) => ({ env: { ...sinkEnv, ...env }, cwd })),
+      async (started) => {
+        const sides = started.map(({ url, server }, i) =>
+          serviceSide(services[i]!.label, url, server),
+        );
         if (ipx) {
           sides.push({
             label: 'unjs/ipx (GET, file on disk)',

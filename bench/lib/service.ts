@@ -12,6 +12,8 @@ export async function withService<T>(
   run: (url: string, server: ServerProcess) => Promise<T>,
   /** Node's own flags, e.g. --trace-gc (bench/gc-trace.ts). */
   nodeArgs: string[] = [],
+  /** The checkout whose build runs (bench/lib/revision.ts); this one's by default. */
+  cwd?: string,
 ): Promise<T> {
   const server = startServerProcess(
     {
@@ -26,6 +28,7 @@ export async function withService<T>(
       ...env,
     },
     nodeArgs,
+    cwd,
   );
   try {
     return await run(await server.waitForListening(), server);

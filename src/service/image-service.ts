@@ -6,7 +6,7 @@ import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
 import type { Metrics } from '../observability/metrics';
 import type { ImageStore } from '../storage/image-store';
-import { variantLookups, type Looked } from './variant-lookups';
+import { variantLookups } from './variant-lookups';
 import type { Capacity } from '../capacity/capacity';
 import { ioSignal, type RequestScope } from '../capacity/request-scope';
 
@@ -50,8 +50,6 @@ const CACHE_CONTROL = 'public, max-age=31536000, immutable';
 const resolveAll = (requests: readonly VariantRequest[], source: SourceInfo): ResolvedVariant[] =>
   requests.map((r) => ({ ...r, format: resolveOutputFormat(r.format, source) }));
 
-const variantsOf = (wanted: { variant: ResolvedVariant }[]) => wanted.map((w) => w.variant);
-
 export function createImageService(deps: ImageServiceDeps) {
   const { pipeline, store, metrics, capacity } = deps;
   const urlOf = (key: string) => (deps.publicBaseUrl ? deps.publicBaseUrl + key : undefined);
@@ -66,11 +64,10 @@ export function createImageService(deps: ImageServiceDeps) {
 
   const lookups = variantLookups({ pipeline, store, keyPrefix: deps.keyPrefix, stored });
 
-  /** A repeat: nothing to make. A set found variant by variant gets its record now. */
-  async function hit(looked: Looked, result: StoreResult, signal: AbortSignal) {
+  /** A repeat: nothing to make, nothing to write. */
+  function hit(result: StoreResult) {
     metrics.sourceBytes.observe(result.source.bytes);
     metrics.variantsDeduplicated.inc(result.variants.length);
-    if (!looked.recorded) await lookups.record(variantsOf(looked.wanted), result, signal);
     return result;
   }
 
@@ -118,7 +115,7 @@ export function createImageService(deps: ImageServiceDeps) {
       // bytes decide the output formats, look first, and answer a full hit without a slot.
       const signal = ioSignal(scope);
       const early = await lookups.beforeProbe(upload, requests, signal);
-      if (early?.hit) return hit(early, early.hit, signal);
+      if (early?.hit) return hit(early.hit);
       // Two slots, one after the other: the existence checks in between are S3 round trips,
       // which must not hold a CPU slot.
       const { source, variants } = await capacity.runJob(() => probe(upload, requests), scope);
@@ -128,24 +125,22 @@ export function createImageService(deps: ImageServiceDeps) {
       }));
       // Looked up before the probe: the same keys (same bytes, same variants), not asked again.
       const looked = early ?? (await lookups.lookUp(upload, wanted, signal));
-      if (looked.hit) return hit(looked, looked.hit, signal);
-      const existing = looked.found ?? [];
+      if (looked.hit) return hit(looked.hit);
+      const existing = looked.found;
       const missing = wanted.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(wanted.length - missing.length);
 
-      const rendered =
-        missing.length > 0
-          ? await capacity.runJob(
-              () =>
-                render(
-                  upload,
-                  source,
-                  missing.map((m) => m.variant),
-                  scope,
-                ),
-              scope,
-            )
-          : [];
+      // Not a hit: at least one variant is missing.
+      const rendered = await capacity.runJob(
+        () =>
+          render(
+            upload,
+            source,
+            missing.map((m) => m.variant),
+            scope,
+          ),
+        scope,
+      );
       // The pipeline answers in the order it was asked: rendered[i] is missing[i].
       const made = await Promise.all(
         missing.map(async ({ variant, key }, i) => {
@@ -158,7 +153,7 @@ export function createImageService(deps: ImageServiceDeps) {
               body: data,
               contentType: CONTENT_TYPES[variant.format],
               cacheControl: CACHE_CONTROL,
-              // The source's facts too, so that a later hit answers without reading the upload.
+              // The source's facts too: an object in the bucket says where it came from.
               metadata: {
                 'source-sha256': upload.sha256,
                 'source-format': source.format,
@@ -184,10 +179,10 @@ export function createImageService(deps: ImageServiceDeps) {
           bytes: upload.data.length,
         },
         variants: wanted.map(({ key }, i) => (existing[i] ?? madeByKey.get(key)) as StoredVariant),
-        deduplicated: missing.length === 0,
+        deduplicated: false,
       };
-      // Every variant of the set exists now: the next upload of it is one HEAD.
-      await lookups.record(variants, result, signal);
+      // Every variant of the set exists now: the record may say so.
+      await lookups.record(looked.record, variants, result, signal);
       return result;
     },
 

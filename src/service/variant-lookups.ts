@@ -1,16 +1,15 @@
 import { outputFormatWithoutHeader } from '../domain/output-format';
-import { variantKey, type ResolvedVariant } from '../domain/variant-key';
-import type { VariantRequest } from '../domain/variant-set';
 import {
-  decodeSetRecord,
-  decodeSource,
-  encodeSetRecord,
-  positiveInt,
-  setRecordKey,
-  type VariantSetRecord,
-} from '../domain/variant-set-record';
+  decodeRecord,
+  encodeRecord,
+  recordKey,
+  withVariants,
+  type UploadRecord,
+} from '../domain/upload-record';
+import { variantKey, variantName, type ResolvedVariant } from '../domain/variant-key';
+import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline } from '../image/image-pipeline';
-import type { ImageStore, StoredObjectInfo } from '../storage/image-store';
+import type { ImageStore } from '../storage/image-store';
 import type { StoredVariant, StoreResult, Upload } from './image-service';
 
 export type Wanted = { variant: ResolvedVariant; key: string }[];
@@ -29,38 +28,10 @@ interface LookupDeps {
 }
 
 /**
- * What S3 already holds of an upload's variants. A repeat of a set is one HEAD (its record,
- * src/domain/variant-set-record.ts); otherwise one HEAD per variant, all at once.
+ * What S3 already holds of an upload's variants: one HEAD, of the upload's record
+ * (src/domain/upload-record.ts), whatever the set and whether it hits or not.
  */
 export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDeps) {
-  /** An object written by us carries its dimensions; one without them is treated as missing. */
-  const fromStored = (variant: ResolvedVariant, info: StoredObjectInfo) => {
-    const width = positiveInt(info.metadata.width);
-    const height = positiveInt(info.metadata.height);
-    return width && height
-      ? stored(info.key, variant.format, width, height, info.bytes)
-      : undefined;
-  };
-
-  /** The variants that exist, in the order asked (undefined where missing). */
-  async function heads(wanted: Wanted, signal: AbortSignal) {
-    const infos = await Promise.all(wanted.map(({ key }) => store.head(key, signal)));
-    return {
-      infos,
-      found: wanted.map(({ variant }, i) => infos[i] && fromStored(variant, infos[i])),
-    };
-  }
-
-  const answer = (upload: Upload, wanted: Wanted, record: VariantSetRecord): StoreResult => ({
-    id: upload.sha256,
-    source: { ...record.source, bytes: upload.data.length },
-    variants: wanted.map(({ variant, key }, i) => {
-      const v = record.variants[i]!;
-      return stored(key, variant.format, v.width, v.height, v.bytes);
-    }),
-    deduplicated: true,
-  });
-
   /** The keys, when the magic bytes alone decide every output format; else undefined. */
   function keysWithoutHeader(upload: Upload, requests: readonly VariantRequest[]) {
     const format = pipeline.sniff(upload.data);
@@ -85,46 +56,52 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
     },
 
     /**
-     * The set's record first (one HEAD), else every variant at once. `hit` is the whole answer
-     * when the record exists, or when every variant exists and carries its source's facts;
-     * `recorded` says whether the record exists (the caller writes it once all variants do).
+     * `found` holds the wanted variants the record lists (undefined where it does not);
+     * `hit` is the whole answer when it lists them all. `record` is kept so that writing it
+     * again adds to what it said.
      */
     async lookUp(upload: Upload, wanted: Wanted, signal: AbortSignal) {
-      const recordKey = setRecordKey(
-        keyPrefix,
-        upload.sha256,
-        wanted.map((w) => w.variant),
-      );
-      const record = await store.head(recordKey, signal);
-      const known = record && decodeSetRecord(record.metadata, wanted.length);
-      if (known) {
-        return { wanted, found: undefined, hit: answer(upload, wanted, known), recorded: true };
-      }
-      const { infos, found } = await heads(wanted, signal);
-      const source = infos[0] && decodeSource(infos[0].metadata);
-      const variants = found.filter((v) => v !== undefined);
-      const complete = source && variants.length === wanted.length;
-      return {
-        wanted,
-        found,
-        hit: complete ? answer(upload, wanted, { source, variants }) : undefined,
-        recorded: false,
-      };
+      const info = await store.head(recordKey(keyPrefix, upload.sha256), signal);
+      const record = info && decodeRecord(info.metadata);
+      const found = wanted.map(({ variant, key }) => {
+        const v = record?.variants.get(variantName(variant));
+        return v && stored(key, variant.format, v.width, v.height, v.bytes);
+      });
+      const hit: StoreResult | undefined =
+        record && found.every((v): v is StoredVariant => v !== undefined)
+          ? {
+              id: upload.sha256,
+              source: { ...record.source, bytes: upload.data.length },
+              variants: found,
+              deduplicated: true,
+            }
+          : undefined;
+      return { wanted, found, record, hit };
     },
 
-    /** Writes the record of a set whose variants all exist (never before: it vouches for them). */
-    async record(variants: readonly ResolvedVariant[], result: StoreResult, signal: AbortSignal) {
+    /** Adds a set whose variants all exist now to the record (never before: it vouches for them). */
+    async record(
+      before: UploadRecord | undefined,
+      variants: readonly ResolvedVariant[],
+      result: StoreResult,
+      signal: AbortSignal,
+    ) {
       const { format, width, height } = result.source;
+      const made = variants.map((variant, i) => {
+        const v = result.variants[i]!;
+        return [
+          variantName(variant),
+          { width: v.width, height: v.height, bytes: v.bytes },
+        ] as const;
+      });
       await store.put(
         {
-          key: setRecordKey(keyPrefix, result.id, variants),
+          key: recordKey(keyPrefix, result.id),
           body: Buffer.alloc(0),
           contentType: 'application/octet-stream',
           cacheControl: 'no-store',
-          metadata: encodeSetRecord({
-            source: { format, width, height },
-            variants: result.variants,
-          }),
+          metadata: encodeRecord(withVariants(before, { format, width, height }, made)),
+          overwrite: true,
         },
         signal,
       );
@@ -132,5 +109,5 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
   };
 }
 
-/** What a look-up found: the answer on a hit, else the variants that exist. */
+/** What a look-up found: the answer on a hit, else the variants the record lists. */
 export type Looked = Awaited<ReturnType<ReturnType<typeof variantLookups>['lookUp']>>;

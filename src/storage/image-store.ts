@@ -17,6 +17,12 @@ export interface PutObjectInput {
   contentType: string;
   cacheControl: string;
   metadata: Record<string, string>;
+  /**
+   * Replace an object already under the key. Off by default: a variant's key is its content's
+   * address, so its PUT is conditional and a racing replica's identical object is kept; only
+   * an upload's record is rewritten (src/domain/upload-record.ts).
+   */
+  overwrite?: boolean;
 }
 
 export interface ImageStore {

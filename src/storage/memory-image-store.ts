@@ -3,7 +3,7 @@ import type { ImageStore, PutObjectInput } from './image-store';
 /**
  * An ImageStore in a Map, for tests that are not about storage (and for trying the service
  * without an S3 server). Same contract as S3's adapter: a write of an existing key keeps the
- * first object, as a conditional PUT does.
+ * first object, as a conditional PUT does, unless it asks to overwrite.
  */
 export function createMemoryImageStore() {
   const objects = new Map<string, PutObjectInput>();
@@ -22,7 +22,7 @@ export function createMemoryImageStore() {
     },
     put(input, signal) {
       signal?.throwIfAborted();
-      if (!objects.has(input.key)) objects.set(input.key, { ...input });
+      if (input.overwrite || !objects.has(input.key)) objects.set(input.key, { ...input });
       return Promise.resolve();
     },
     ping: () => Promise.resolve(),

@@ -91,7 +91,7 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
             Metadata: input.metadata,
             // Content-addressed keys never need overwriting: where S3 supports conditional
             // writes, a racing replica's identical object is kept and ours is dropped (412).
-            IfNoneMatch: '*',
+            IfNoneMatch: input.overwrite ? undefined : '*',
           }),
           { abortSignal: signal },
         );

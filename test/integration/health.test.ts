@@ -70,9 +70,9 @@ describe('health, readiness and metrics', () => {
     expect(text).toMatch(/image_processing_duration_seconds_count\{format="webp"\} 1/);
     expect(text).toMatch(/image_variants_produced_total\{format="webp"\} 1/);
     expect(text).toMatch(/image_source_bytes_count 1/);
-    // One variant: its set's record and the variant looked up (both missing), then both written.
+    // One variant: the upload's record looked up (missing), then the variant and it written.
     expect(text).toMatch(
-      /s3_operation_duration_seconds_count\{operation="head",outcome="not_found"\} 2/,
+      /s3_operation_duration_seconds_count\{operation="head",outcome="not_found"\} 1/,
     );
     expect(text).toMatch(
       /s3_operation_duration_seconds_count\{operation="put",outcome="success"\} 2/,

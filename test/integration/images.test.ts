@@ -75,10 +75,10 @@ describe('POST /v1/images', () => {
       .attach('image', photo, 'b.jpg');
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...(first.body as Body), deduplicated: true });
-    // The two variants and the set's record (src/domain/variant-set-record.ts), nothing more.
+    // The two variants and the upload's record (src/domain/upload-record.ts), nothing more.
     const id = (first.body as Body).id;
     expect((await keysUnder(id)).sort()).toEqual([
-      `${id}/sets/w100-q80.jpg+w200-q80.jpg`,
+      `${id}/record`,
       `${id}/w100-q80.jpg`,
       `${id}/w200-q80.jpg`,
     ]);

@@ -1,5 +1,6 @@
 import {
   GetBucketPolicyCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -50,7 +51,28 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
     expect(
       (await request(app).post('/v1/images?widths=100,200').attach('image', photo, 'a.jpg')).status,
     ).toBe(200);
-    // Two variants and the set's record.
+    // Two variants and the upload's record.
+    expect(await keysUnder(prefix)).toHaveLength(3);
+  });
+
+  it("adds a second set to the upload's record, the one object rewritten", async () => {
+    const prefix = `record-${Date.now()}/`;
+    const { app } = buildTestApp(target, { S3_KEY_PREFIX: prefix });
+    const photo = await images.jpeg(600, 400);
+    const post = (widths: string) =>
+      request(app).post(`/v1/images?widths=${widths}`).attach('image', photo, 'a.jpg');
+    const first = await post('100');
+    expect(first.status).toBe(201);
+    expect((await post('200')).status).toBe(201);
+    const both = await post('100,200');
+    expect(both.status).toBe(200);
+    const id = (first.body as { id: string }).id;
+    const record = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}${id}/record` }),
+    );
+    expect(record.Metadata?.variants).toMatch(
+      /^w200-q80\.jpg=200x\d+:\d+,w100-q80\.jpg=100x\d+:\d+$/,
+    );
     expect(await keysUnder(prefix)).toHaveLength(3);
   });
 
@@ -67,7 +89,7 @@ describeWithTrueS3('against a stricter S3 server (moto)', () => {
     const statuses = [ra!.status, rb!.status];
     for (const status of statuses) expect([200, 201]).toContain(status);
     expect(statuses).toContain(201);
-    // One object per key: two variants and the set's record, each written once.
+    // One object per key: two variants and the upload's record.
     expect(await keysUnder(prefix)).toHaveLength(3);
   });
 

@@ -51,11 +51,11 @@ describe('graceful shutdown (the built server, SIGTERM)', () => {
       expect(await run.exited).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(8000);
       expect(run.logs().at(-1)?.msg).toBe('shutdown complete');
-      // Seven uploads (six in flight, one during the drain): three variants and the set's record
-      // each, written whole.
+      // Seven uploads (six in flight, one during the drain): three variants and the upload's
+      // record each, written whole.
       const keys = await s3.listKeys();
-      expect(keys.filter((k) => !k.includes('/sets/'))).toHaveLength(7 * 3);
-      expect(keys.filter((k) => k.includes('/sets/'))).toHaveLength(7);
+      expect(keys.filter((k) => !k.endsWith('/record'))).toHaveLength(7 * 3);
+      expect(keys.filter((k) => k.endsWith('/record'))).toHaveLength(7);
     } finally {
       run.child.kill('SIGKILL');
     }

@@ -32,9 +32,11 @@ export function memoryOf(pid: number) {
 export function startServerProcess(
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  /** Another checkout's build (bench/ab.ts --rev); this one's by default. */
+  cwd = root,
 ): ServerProcess {
   const child = spawn(process.execPath, [...nodeArgs, 'dist/server.js'], {
-    cwd: root,
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       AWS_ACCESS_KEY_ID: 'S3RVER',
