@@ -76,7 +76,8 @@ async function main() {
   if (values.rev) {
     const { dir, commit } = buildRevision(values.rev);
     const short = commit.slice(0, 7);
-    const label = commit.startsWith(values.rev) ? short : `${values.rev} (${short})`;
+    // With its defaults: a setting given here may not exist in that revision.
+    const label = `${commit.startsWith(values.rev) ? short : `${values.rev} (${short})`}, defaults`;
     services.push({ label, env: {}, cwd: dir });
   }
   const [rounds, requests, concurrency] = [values.rounds, values.requests, values.concurrency].map(

@@ -116,8 +116,8 @@ export function createImageService(deps: ImageServiceDeps) {
       const signal = ioSignal(scope);
       const early = await lookups.beforeProbe(upload, requests, signal);
       if (early?.hit) return hit(early.hit);
-      // Two slots, one after the other: the existence checks in between are S3 round trips,
-      // which must not hold a CPU slot.
+      // Two slots, one after the other: the look-up in between (when the header decides the
+      // format) is an S3 round trip, which must not hold a CPU slot.
       const { source, variants } = await capacity.runJob(() => probe(upload, requests), scope);
       const wanted = variants.map((variant) => ({
         variant,
@@ -130,7 +130,7 @@ export function createImageService(deps: ImageServiceDeps) {
       const missing = wanted.filter((_, i) => !existing[i]);
       metrics.variantsDeduplicated.inc(wanted.length - missing.length);
 
-      // Not a hit: at least one variant is missing.
+      // Not a hit, and a set has at least one variant (checkVariantSet): one at least is missing.
       const rendered = await capacity.runJob(
         () =>
           render(

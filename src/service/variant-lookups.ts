@@ -76,7 +76,7 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
               deduplicated: true,
             }
           : undefined;
-      return { wanted, found, record, hit };
+      return { found, record, hit };
     },
 
     /** Adds a set whose variants all exist now to the record (never before: it vouches for them). */
@@ -108,6 +108,3 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
     },
   };
 }
-
-/** What a look-up found: the answer on a hit, else the variants the record lists. */
-export type Looked = Awaited<ReturnType<ReturnType<typeof variantLookups>['lookUp']>>;

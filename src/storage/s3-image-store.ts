@@ -89,8 +89,9 @@ export function createS3ImageStore(client: S3Client, bucket: string): ImageStore
             ContentType: input.contentType,
             CacheControl: input.cacheControl,
             Metadata: input.metadata,
-            // Content-addressed keys never need overwriting: where S3 supports conditional
-            // writes, a racing replica's identical object is kept and ours is dropped (412).
+            // A variant's content-addressed key never needs overwriting: where S3 supports
+            // conditional writes, a racing replica's identical object is kept and ours is
+            // dropped (412). Only an upload's record is rewritten.
             IfNoneMatch: input.overwrite ? undefined : '*',
           }),
           { abortSignal: signal },

@@ -131,6 +131,11 @@ describe('dedupe', () => {
     await send(app, scan, 'widths=100&format=webp').expect(201);
     await send(app, scan, 'widths=100&format=webp').expect(200);
     expect(calls.probe).toBe(1); // the second, asked for a named format, needed none
+    reset();
+    // Kept as 'original', the opaque scan became a JPEG, recorded after its probe: asked for as
+    // a JPEG by name, it is found before any probe, under the same name.
+    await send(app, scan, 'widths=100&format=jpeg').expect(200);
+    expect(calls).toEqual({ probe: 0, render: 0, head: 1, put: 0 });
   });
 
   it('bytes that are not an image are refused as before, with nothing looked up', async () => {
