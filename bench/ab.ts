@@ -6,8 +6,10 @@
  * rest (V8's GC and compiler helpers), and system time of them all. Sharp's share moves by ±10%
  * with this machine's noise; the overhead (main, other, system) is where a setting of the
  * service shows, and there a millisecond stands out. docs/performance.md quotes it.
- *   --rounds N (4)  --requests N (200 per round)  --concurrency N (8)
- *   --route resize|images: /v1/resize to 800 px (default) or /v1/images, 3 widths, into the sink
+ *   --rounds N (4)  --requests N (200 per round)  --concurrency N (8; 1 for dedupe)
+ *   --route resize|images|dedupe: /v1/resize to 800 px (default), /v1/images, 3 widths, into the
+ *     sink, or dedupe: /v1/images with the same upload every time, i.e. hits (one miss per side
+ *     in its first warm-up), at concurrency 1 as the benchmark's dedupe scenario
  *   --ipx: unjs/ipx as one more side, the same resize (bench/lib/ipx-peer.ts)
  *   --rev REV: one more side, another revision's build with the defaults, e.g. the commit
  *     before a change (`--rev HEAD~1`) to show what the change is worth (bench/lib/revision.ts)
@@ -63,7 +65,7 @@ async function main() {
     options: {
       rounds: { type: 'string', default: '4' },
       requests: { type: 'string', default: '200' },
-      concurrency: { type: 'string', default: '8' },
+      concurrency: { type: 'string' },
       route: { type: 'string', default: 'resize' },
       ipx: { type: 'boolean', default: false },
       rev: { type: 'string' },
@@ -80,18 +82,28 @@ async function main() {
     const label = `${commit.startsWith(values.rev) ? short : `${values.rev} (${short})`}, defaults`;
     services.push({ label, env: {}, cwd: dir });
   }
-  const [rounds, requests, concurrency] = [values.rounds, values.requests, values.concurrency].map(
-    Number,
-  ) as [number, number, number];
-  const route = ROUTES[values.route as keyof typeof ROUTES];
-  if (!route) throw new Error(`--route: resize or images, not ${values.route}`);
+  const dedupe = values.route === 'dedupe';
+  const [rounds, requests, concurrency] = [
+    values.rounds,
+    values.requests,
+    values.concurrency ?? (dedupe ? '1' : '8'),
+  ].map(Number) as [number, number, number];
+  const route = dedupe ? ROUTES.images : ROUTES[values.route as keyof typeof ROUTES];
+  if (!route) throw new Error(`--route: resize, images or dedupe, not ${values.route}`);
   const corpus = await makeCorpus();
   const photo = (i: number) => variantOf(corpus.photo12mp, i);
-  const sink = await startSinkS3();
+  // Hits need a sink that answers HEADs for what was written.
+  const sink = await startSinkS3({ remember: dedupe });
   // The peer (--ipx): the same resize, GETs of files it reads from disk.
   const ipx = values.ipx ? await startIpx(photo, 64) : undefined;
   let next = 0;
-  const serviceSide = (label: string, url: string, server: ServerProcess): Side => ({
+  const serviceSide = (
+    label: string,
+    url: string,
+    server: ServerProcess,
+    // One upload per side for dedupe, so every side pays its own miss.
+    same = multipart(photo(1e7 + server.child.pid!)).data,
+  ): Side => ({
     label: label || '(defaults)',
     pid: server.child.pid!,
     load: (count) =>
@@ -99,7 +111,7 @@ async function main() {
         url: url + route,
         concurrency,
         requests: count,
-        body: (i) => multipart(photo(next + i)).data,
+        body: (i) => (dedupe ? same : multipart(photo(next + i)).data),
         contentType: MULTIPART_TYPE,
       }).finally(() => (next += count)),
   });
@@ -131,8 +143,11 @@ async function main() {
             const before = cpuByGroup(side.pid);
             const result = await side.load(requests);
             const after = cpuByGroup(side.pid);
-            // A side that answers errors fast would look cheap: only successes count.
-            const failed = Object.keys(result.statuses).filter((s) => !/^20[01]$/.test(s));
+            // A side that answers errors fast would look cheap: only successes count (for
+            // dedupe, only hits).
+            const failed = Object.keys(result.statuses).filter(
+              (s) => !(dedupe ? /^200$/ : /^20[01]$/).test(s),
+            );
             if (failed.length > 0) {
               throw new Error(`${side.label}: statuses ${JSON.stringify(result.statuses)}`);
             }
@@ -144,9 +159,10 @@ async function main() {
             out(`round ${round + 1} ${side.label}: ${result.throughput.toFixed(1)}/s; ${cells}`);
           }
         }
-        out(`\nmedians, ${route} at c=${concurrency}; CPU ms per request by thread`);
+        const what = dedupe ? `${route}, the same upload (hits)` : route;
+        out(`\nmedians, ${what} at c=${concurrency}; CPU ms per request by thread`);
         out('(overhead: main + other + system) and of the load generator (client)');
-        const header = ['side', 'images/s', 'p99 ms', ...GROUPS, 'overhead', 'client'];
+        const header = ['side', 'requests/s', 'p50 ms', 'p99 ms', ...GROUPS, 'overhead', 'client'];
         out(`| ${[...header, 'peak / now RSS MiB'].join(' | ')} |`);
         out(`|${[...header, ''].map(() => ' --- ').join('|')}|`);
         sides.forEach((side, i) => {
@@ -155,6 +171,7 @@ async function main() {
           const { peakMiB, rssMiB } = memoryOf(side.pid);
           const cells = [
             m((r) => r.load.throughput),
+            m((r) => r.load.p50),
             m((r) => r.load.p99),
             ...GROUPS.map((g) => m((r) => r.cpu[g])),
             m((r) => r.cpu.main + r.cpu.other + r.cpu.system),

@@ -62,7 +62,7 @@ async function main() {
   const memorySink = await startSinkS3({ remember: true });
   const dedupeSink = await withService(
     { ...serviceEnv, S3_ENDPOINT: memorySink.endpoint, S3_BUCKET: 'bench' },
-    (url) => dedupeRuns(url, photo, 4e6),
+    (url) => dedupeRuns(url, photo, 4e6, quick ? 3 : 5),
   );
   await memorySink.close();
 
@@ -75,7 +75,7 @@ async function main() {
       requests: quick ? 24 : 64,
       body: (i) => photo(3e6 + i),
     }),
-    dedupeRealS3: await dedupeRuns(url, photo, 4.5e6),
+    dedupeRealS3: await dedupeRuns(url, photo, 4.5e6, quick ? 3 : 5),
   }));
   await s3.stop();
   log('dedupe and real S3 done');

@@ -1,22 +1,58 @@
-import { runLoad } from './load';
-import type { Report } from './report';
+import { inTurn } from './in-turn';
+import { median, runLoad, type LoadResult } from './load';
+
+export interface DedupeRuns {
+  /** The last round's runs (older files: the only ones, 10 misses then 30 hits, unwarmed). */
+  miss: LoadResult;
+  hit: LoadResult;
+  /** Since 2026-12-02, 15:00: each alternating round's p50s, after a warm-up of both paths. */
+  rounds?: { miss: number; hit: number }[];
+}
 
 /**
- * Dedupe: the same upload again (a hit: HEADs only, no decoding) against misses (distinct
- * uploads), at concurrency 1 so each figure is one request's own time.
+ * Dedupe: the same upload again (a hit: one HEAD, no decoding) against misses (distinct
+ * uploads), at concurrency 1 so each figure is one request's own time. Both paths are warmed
+ * first: run a few dozen times only, a hit was timed partly before V8 had compiled its code,
+ * which a service answering thousands of requests never is. Then alternating rounds, since
+ * this machine's speed drifts within seconds (a hit's p50 moved by a third between runs a
+ * minute apart); the target is the median of each round's own ratio, as for the c=8 targets.
  */
 export async function dedupeRuns(
   url: string,
   photo: (i: number) => Buffer,
   from: number,
-): Promise<Report['dedupe']> {
+  rounds: number,
+): Promise<DedupeRuns> {
   const route = `${url}/v1/images?widths=320,640,1280`;
-  const miss = await runLoad({
-    url: route,
-    concurrency: 1,
-    requests: 10,
-    body: (i) => photo(from + i),
-  });
-  const hit = await runLoad({ url: route, concurrency: 1, requests: 30, body: () => photo(from) });
-  return { miss, hit };
+  let next = from + 1;
+  const misses = (requests: number) =>
+    runLoad({ url: route, concurrency: 1, requests, body: () => photo(next++) });
+  const hits = (requests: number) =>
+    runLoad({ url: route, concurrency: 1, requests, body: () => photo(from) });
+  await misses(3);
+  await runLoad({ url: route, concurrency: 1, requests: 1, body: () => photo(from) }); // stored
+  await hits(50);
+  const runs: { miss: LoadResult; hit: LoadResult }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const [miss, hit] = await inTurn(
+      round % 2 === 1,
+      () => misses(8),
+      () => hits(30),
+    );
+    runs.push({ miss, hit });
+  }
+  const last = runs.at(-1)!;
+  return { ...last, rounds: runs.map((r) => ({ miss: r.miss.p50, hit: r.hit.p50 })) };
+}
+
+/** The target's figures: medians over the rounds, or the one pair of an older file. */
+export function dedupeFigures({ miss, hit, rounds }: DedupeRuns) {
+  if (!rounds?.length) return { miss: miss.p50, hit: hit.p50, ratio: miss.p50 / hit.p50 };
+  const ratios = rounds.map((r) => r.miss / r.hit);
+  return {
+    miss: median(rounds.map((r) => r.miss)),
+    hit: median(rounds.map((r) => r.hit)),
+    ratio: median(ratios),
+    ratios,
+  };
 }

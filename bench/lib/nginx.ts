@@ -20,13 +20,19 @@ function adapt(text: string, upstreamPort: number, listenPort: number, dir: stri
     [/access_log \/dev\/stdout json_access;/, `access_log ${dir}/access.log json_access;`],
     [/\$\{NGINX_CLIENT_MAX_BODY_SIZE\}/g, '26m'],
     [/\$\{NGINX_PROXY_TIMEOUT\}/g, '35s'],
+    // The service's own default: no origin allowed (src/config/env-schema.ts).
+    [/\$\{CORS_ALLOWED_ORIGINS\}/g, ''],
     // The per-client rate limit would throttle the benchmark, which is a single client.
     [/rate=20r\/s/, 'rate=10000r/s'],
   ];
-  return substitutions.reduce((conf, [pattern, replacement]) => {
+  const conf = substitutions.reduce((conf, [pattern, replacement]) => {
     if (!pattern.test(conf)) throw new Error(`nginx template changed: ${String(pattern)}`);
     return conf.replace(pattern, replacement);
   }, text);
+  // A variable the template gained since: nginx would refuse it, or worse, take it literally.
+  const left = /\$\{[A-Z0-9_]+\}/.exec(conf);
+  if (left) throw new Error(`nginx template: ${left[0]} is not substituted here`);
+  return conf;
 }
 
 export type Nginx = { url: string; stop: () => Promise<void> };

@@ -154,6 +154,13 @@ check "the recording rules see the traffic (route_method_status_code:http_reques
 sli=$(until_equal 20 "job=image-resizer 0" 'job:slo_availability_errors:ratio_rate5m')
 check "the availability SLI is 0, not empty or NaN (no 5xx; got: ${sli:-none})" test "$sli" = "job=image-resizer 0"
 
+echo "=== the image's process settings hold in every replica"
+# The Dockerfile's NODE_OPTIONS=--max-semi-space-size=4: V8's new space (two semi-spaces) at most
+# 8 MiB in each running replica; without it, Node starts it at 32 MiB on this machine
+# (test/process/server-process.test.ts checks both sides against the built server).
+new_space=$(query 'count(nodejs_heap_space_size_total_bytes{job="image-resizer", space="new"} <= 8388608)')
+check "V8's young generation bounded by the image's NODE_OPTIONS in 3 of 3 replicas (got: ${new_space:-none})" test "$new_space" = 3
+
 echo "=== a healthy stack raises no alert"
 # A few evaluations (2 s each) after the traffic, so every rule has seen it.
 sleep 4

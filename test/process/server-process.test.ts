@@ -1,5 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import { imageProcessEnv } from '../support/config-files';
 import * as images from '../support/images';
 import { listenOnLoopback } from '../support/listen';
 import { useS3 } from '../support/s3-server';
@@ -72,6 +74,50 @@ describe('the server process', () => {
       } finally {
         run.child.kill('SIGKILL');
       }
+    });
+
+    it("bounds V8's young generation with the image's NODE_OPTIONS (Node's own is 4-8 x larger here)", async () => {
+      // The image's setting (Dockerfile ENV) measured in the running process: the size of V8's
+      // new space after some uploads, from the process's own metrics. Without the flag, Node on
+      // this 24 GiB machine starts it at 32 MiB and grows it to 64; a host with little memory
+      // would size it smaller by itself, and the second half of this test would say so.
+      const imageEnv = imageProcessEnv(
+        readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
+      );
+      const semiMiB = Number(/--max-semi-space-size=(\d+)/.exec(imageEnv.NODE_OPTIONS ?? '')?.[1]);
+      expect(semiMiB).toBeGreaterThan(0);
+      const newSpaceBytes = async (env: Record<string, string>) => {
+        const run = startServerProcess({
+          ...s3.env,
+          ...env,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          SHUTDOWN_DRAIN_MS: '0',
+        });
+        try {
+          const url = await run.waitForListening();
+          const body = await images.jpeg(64, 48);
+          for (let i = 0; i < 20; i++) {
+            const res = await fetch(`${url}/v1/resize?widths=16`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'image/jpeg' },
+              body,
+            });
+            expect(res.status).toBe(200);
+          }
+          const metrics = await (await fetch(`${url}/metrics`)).text();
+          return Number(
+            /^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics)?.[1],
+          );
+        } finally {
+          run.child.kill('SIGKILL');
+        }
+      };
+      const bound = 2 * semiMiB * 2 ** 20; // two semi-spaces
+      const withImageEnv = await newSpaceBytes(imageEnv);
+      expect(withImageEnv).toBeGreaterThan(0);
+      expect(withImageEnv).toBeLessThanOrEqual(bound);
+      expect(await newSpaceBytes({ ...imageEnv, NODE_OPTIONS: '' })).toBeGreaterThan(bound);
     });
 
     it("sets V8's heap growing factor from V8_HEAP_GROWING_PERCENT, from the first collection on", async () => {
