@@ -43,14 +43,15 @@ LABEL org.opencontainers.image.title="image-resizer" \
       org.opencontainers.image.licenses="MIT"
 # MALLOC_ARENA_MAX=2: glibc otherwise keeps up to 8 malloc arenas per core, and libvips' worker
 # threads fragment them; sharp's docs recommend it (or jemalloc). Measured here, see README.
-# --max-semi-space-size=4 (MiB; V8's default lets the young generation grow to 64 MiB): every
-# upload arrives as 64 KiB socket Buffers that die young, but V8 frees them only when it collects
-# the young generation, and a large one fills so slowly that V8's 64 MiB external-memory step
-# starts a full collection first, every ~40 uploads. A small one frees them in cheap scavenges:
-# 0.4-1.6 ms less CPU per /v1/resize request, ~1 ms per dedupe hit, up to ~1% more per
-# /v1/images upload, 20-46 MiB less RSS (docs/performance.md, "Young generation"). Only NODE_OPTIONS or a
-# flag can set it (V8 sizes the young generation at start); an operator setting NODE_OPTIONS
-# keeps this flag in it. The benchmarks and a test run dist/server.js with these two variables.
+# --max-semi-space-size=4 (MiB; Node's own young generation is 32-64 MiB with 768 MiB or more to
+# use, 2 MiB with 512 MiB or less, which this raises to 8): every upload arrives as 64 KiB socket
+# Buffers that die young, but V8 frees them only when it collects the young generation, and a
+# large one fills so slowly that V8's 64 MiB external-memory step starts a full collection
+# first, every ~40 uploads. A small one frees them in cheap scavenges: 0.4-1.6 ms less CPU per
+# /v1/resize request, ~1 ms per dedupe hit, up to ~1% more per /v1/images upload, 20-46 MiB less
+# peak RSS (docs/performance.md, "Young generation"). Only NODE_OPTIONS or a flag can set it (V8
+# sizes the young generation at start); an operator setting NODE_OPTIONS keeps this flag in it.
+# The benchmarks and a test run dist/server.js with these two variables.
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     NODE_OPTIONS=--max-semi-space-size=4 \

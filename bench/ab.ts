@@ -90,6 +90,7 @@ async function main() {
   ].map(Number) as [number, number, number];
   const route = dedupe ? ROUTES.images : ROUTES[values.route as keyof typeof ROUTES];
   if (!route) throw new Error(`--route: resize, images or dedupe, not ${values.route}`);
+  if (values.ipx && values.route !== 'resize') throw new Error('--ipx: only with --route resize');
   const corpus = await makeCorpus();
   const photo = (i: number) => variantOf(corpus.photo12mp, i);
   // Hits need a sink that answers HEADs for what was written.

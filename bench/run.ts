@@ -15,7 +15,7 @@ import { measureMemory } from './lib/memory-burst';
 import { runPeerRounds } from './lib/peer-rounds';
 import { versions } from './lib/raw-sharp';
 import { renderChart, renderMarkdown, SCENARIOS as S, type Report } from './lib/report';
-import { envFromPairs, withService } from './lib/service';
+import { envFromPairs, imageEnv, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import { soak } from './lib/soak';
 import { runSweep } from './lib/sweep';
@@ -101,6 +101,7 @@ async function main() {
     when: new Date().toISOString(),
     quick,
     serviceEnv,
+    imageEnv: imageEnv(),
     machine: {
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model,

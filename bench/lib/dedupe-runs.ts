@@ -5,7 +5,7 @@ export interface DedupeRuns {
   /** The last round's runs (older files: the only ones, 10 misses then 30 hits, unwarmed). */
   miss: LoadResult;
   hit: LoadResult;
-  /** Since 2026-12-02, 15:00: each alternating round's p50s, after a warm-up of both paths. */
+  /** Since 2026-12-02, 14:40: each alternating round's p50s, after a warm-up of both paths. */
   rounds?: { miss: number; hit: number }[];
 }
 
@@ -23,14 +23,25 @@ export async function dedupeRuns(
   from: number,
   rounds: number,
 ): Promise<DedupeRuns> {
+  if (rounds < 1) throw new Error('dedupe: at least one round');
   const route = `${url}/v1/images?widths=320,640,1280`;
   let next = from + 1;
+  // An error answered fast would pass for a hit: only 201 (made) and 200 (found) count.
+  const expect = (status: number) => (result: LoadResult) => {
+    const other = Object.keys(result.statuses).filter((s) => Number(s) !== status);
+    if (other.length > 0) {
+      throw new Error(`dedupe: expected ${status}, got ${JSON.stringify(result.statuses)}`);
+    }
+    return result;
+  };
   const misses = (requests: number) =>
-    runLoad({ url: route, concurrency: 1, requests, body: () => photo(next++) });
+    runLoad({ url: route, concurrency: 1, requests, body: () => photo(next++) }).then(expect(201));
   const hits = (requests: number) =>
-    runLoad({ url: route, concurrency: 1, requests, body: () => photo(from) });
+    runLoad({ url: route, concurrency: 1, requests, body: () => photo(from) }).then(expect(200));
   await misses(3);
-  await runLoad({ url: route, concurrency: 1, requests: 1, body: () => photo(from) }); // stored
+  await runLoad({ url: route, concurrency: 1, requests: 1, body: () => photo(from) }).then(
+    expect(201),
+  );
   await hits(50);
   const runs: { miss: LoadResult; hit: LoadResult }[] = [];
   for (let round = 0; round < rounds; round++) {

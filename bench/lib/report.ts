@@ -42,6 +42,8 @@ export interface Report {
   when: string;
   quick: boolean;
   serviceEnv: Record<string, string>;
+  /** Since 2026-12-02, 15:40: the Node process's settings from the Dockerfile, as the image runs it. */
+  imageEnv?: Record<string, string>;
   machine: Record<string, unknown>;
   corpusBytes: Record<string, number>;
   results: Record<string, LoadResult[]>;
@@ -149,6 +151,9 @@ export function renderMarkdown(report: Report): string {
     `Machine: ${JSON.stringify(report.machine)}`,
     '',
     `Service settings beyond the defaults: ${JSON.stringify(report.serviceEnv)}`,
+    ...(report.imageEnv
+      ? ['', `Node process settings from the container image: ${JSON.stringify(report.imageEnv)}`]
+      : []),
     '',
     ...report.notes.map((n) => `**Note:** ${n}\n`),
     ...(report.ceilingInterleaved

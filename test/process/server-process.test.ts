@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { imageProcessEnv } from '../support/config-files';
 import * as images from '../support/images';
@@ -76,16 +77,14 @@ describe('the server process', () => {
       }
     });
 
-    it("bounds V8's young generation with the image's NODE_OPTIONS (Node's own is 4-8 x larger here)", async () => {
+    describe("V8's young generation, bounded by the image's NODE_OPTIONS", () => {
       // The image's setting (Dockerfile ENV) measured in the running process: the size of V8's
-      // new space after some uploads, from the process's own metrics. Without the flag, Node on
-      // this 24 GiB machine starts it at 32 MiB and grows it to 64; a host with little memory
-      // would size it smaller by itself, and the second half of this test would say so.
+      // new space after some uploads, from the process's own metrics.
       const imageEnv = imageProcessEnv(
         readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
       );
       const semiMiB = Number(/--max-semi-space-size=(\d+)/.exec(imageEnv.NODE_OPTIONS ?? '')?.[1]);
-      expect(semiMiB).toBeGreaterThan(0);
+      const bound = 2 * semiMiB * 2 ** 20; // two semi-spaces
       const newSpaceBytes = async (env: Record<string, string>) => {
         const run = startServerProcess({
           ...s3.env,
@@ -113,11 +112,25 @@ describe('the server process', () => {
           run.child.kill('SIGKILL');
         }
       };
-      const bound = 2 * semiMiB * 2 ** 20; // two semi-spaces
-      const withImageEnv = await newSpaceBytes(imageEnv);
-      expect(withImageEnv).toBeGreaterThan(0);
-      expect(withImageEnv).toBeLessThanOrEqual(bound);
-      expect(await newSpaceBytes({ ...imageEnv, NODE_OPTIONS: '' })).toBeGreaterThan(bound);
+
+      it('stays within two semi-spaces of the size the image sets', async () => {
+        expect(semiMiB).toBeGreaterThan(0);
+        const withImageEnv = await newSpaceBytes(imageEnv);
+        expect(withImageEnv).toBeGreaterThan(0);
+        expect(withImageEnv).toBeLessThanOrEqual(bound);
+      });
+
+      // Node sizes its own from the memory it may use: 32 MiB at 768 MiB (a memory cgroup) and on
+      // this 24 GiB machine, where it grows to 64; 2 MiB at 512 MiB or less, where the image's
+      // flag raises it (docs/operations.md). Only where it is larger
+      // does the check above tell the flag from Node's own choice: there, this shows it does.
+      const memory = Math.min(os.totalmem(), process.constrainedMemory() || Infinity);
+      (memory >= 2 ** 30 ? it : it.skip)(
+        "is larger without it, on a host of 1 GiB or more (Node's own choice)",
+        async () => {
+          expect(await newSpaceBytes({ ...imageEnv, NODE_OPTIONS: '' })).toBeGreaterThan(bound);
+        },
+      );
     });
 
     it("sets V8's heap growing factor from V8_HEAP_GROWING_PERCENT, from the first collection on", async () => {

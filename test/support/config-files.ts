@@ -13,23 +13,43 @@ export const parseEnvFile = (text: string): Record<string, string> =>
   );
 
 /**
- * The variables a Dockerfile's `ENV` instructions set (every stage's, later ones winning), as
- * an object. Only the unquoted `NAME=value` form this repository writes: anything else throws,
- * so a test never runs with a value it misread.
+ * The variables a Dockerfile's `ENV` instructions give its final stage (the default build
+ * target): that stage's own and those of the stages it is built `FROM`, later ones winning; an
+ * `ENV` in a stage the image does not descend from does not count. Only the unquoted
+ * `NAME=value` form this repository writes: anything else throws, so a test never runs with a
+ * value it misread.
  */
 export function dockerfileEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  const instructions = text.replace(/\\\n/g, ' ').split('\n');
-  for (const line of instructions) {
-    const match = /^ENV\s+(.*)$/.exec(line.trim());
-    if (!match) continue;
-    for (const pair of match[1]!.trim().split(/\s+/)) {
+  // Docker joins a line ending in a backslash (spaces and CR allowed after it) with the next,
+  // and drops comment lines inside such a continuation.
+  const lines = text
+    .replace(/\\[ \t]*\r?\n(?:[ \t]*#[^\n]*\n)*/g, ' ')
+    .split('\n')
+    .map((line) => line.trim());
+  const stages: { name?: string; base: string; env: [string, string][] }[] = [];
+  for (const line of lines) {
+    const from = /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from) stages.push({ base: from[1]!, name: from[2], env: [] });
+    const env = /^ENV\s+(.*)$/.exec(line);
+    if (!env) continue;
+    const stage = stages.at(-1);
+    if (!stage) throw new Error('Dockerfile: ENV before any FROM');
+    for (const pair of env[1]!.trim().split(/\s+/)) {
       const at = pair.indexOf('=');
       if (at < 1 || /["'$]/.test(pair)) throw new Error(`Dockerfile ENV: cannot read "${pair}"`);
-      env[pair.slice(0, at)] = pair.slice(at + 1);
+      stage.env.push([pair.slice(0, at), pair.slice(at + 1)]);
     }
   }
-  return env;
+  const chain: typeof stages = [];
+  // A stage can only be built FROM one named before it: walking back never loops.
+  for (let i = stages.length - 1; i >= 0;) {
+    const stage = stages[i]!;
+    chain.unshift(stage);
+    let parent = -1;
+    for (let j = 0; j < i; j++) if (stages[j]!.name === stage.base) parent = j;
+    i = parent;
+  }
+  return Object.fromEntries(chain.flatMap((stage) => stage.env));
 }
 
 /**
