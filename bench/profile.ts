@@ -13,7 +13,7 @@ import { makeCorpus, variantOf } from './lib/corpus';
 import { runLoad } from './lib/load';
 import { MULTIPART_TYPE, multipart } from './lib/naive';
 import { processCpuSeconds } from './lib/proc';
-import { imageEnv } from './lib/service';
+import { imageProcessEnv } from '../test/support/config-files';
 import { startSinkS3 } from './lib/sink-s3';
 import { startServerProcess } from '../test/support/server-process';
 import { ROUTES } from './lib/routes';
@@ -47,7 +47,7 @@ async function main() {
       S3_ENDPOINT: sink.endpoint,
       S3_BUCKET: 'bench',
       S3_FORCE_PATH_STYLE: 'true',
-      ...imageEnv(),
+      ...imageProcessEnv(),
     },
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=profile-latest.cpuprofile'],
   );

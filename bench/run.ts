@@ -15,7 +15,8 @@ import { measureMemory } from './lib/memory-burst';
 import { runPeerRounds } from './lib/peer-rounds';
 import { versions } from './lib/raw-sharp';
 import { renderChart, renderMarkdown, SCENARIOS as S, type Report } from './lib/report';
-import { envFromPairs, imageEnv, withService } from './lib/service';
+import { imageProcessEnv } from '../test/support/config-files';
+import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import { soak } from './lib/soak';
 import { runSweep } from './lib/sweep';
@@ -101,7 +102,7 @@ async function main() {
     when: new Date().toISOString(),
     quick,
     serviceEnv,
-    imageEnv: imageEnv(),
+    imageEnv: imageProcessEnv(),
     machine: {
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model,

@@ -1,14 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { imageProcessEnv } from '../../test/support/config-files';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process';
-
-/**
- * The container image's settings for the Node process (allocator, V8's young generation), from
- * the Dockerfile of the checkout that runs: another revision's (bench:ab --rev) is its own.
- */
-export const imageEnv = (cwd = path.join(__dirname, '..', '..')) =>
-  imageProcessEnv(readFileSync(path.join(cwd, 'Dockerfile'), 'utf8'));
 
 /**
  * Runs `node dist/server.js` (as production does) with benchmark settings, hands its URL to
@@ -32,8 +23,9 @@ export async function withService<T>(
       MAX_QUEUED_JOBS: '64',
       MAX_QUEUE_WAIT_MS: '30000',
       S3_FORCE_PATH_STYLE: 'true',
-      // As in the container image: MALLOC_ARENA_MAX and NODE_OPTIONS from the Dockerfile.
-      ...imageEnv(cwd),
+      // As in the container image: MALLOC_ARENA_MAX and NODE_OPTIONS from the Dockerfile of the
+      // checkout that runs (another revision's, for bench:ab --rev, is its own).
+      ...imageProcessEnv(cwd),
       LOG_LEVEL: 'info',
       ...env,
     },

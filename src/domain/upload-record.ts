@@ -49,6 +49,16 @@ export function withVariants(
   return { source, variants };
 }
 
+/**
+ * The source's facts as S3 user metadata: on the record (a hit answers from them) and on each
+ * variant (an object in the bucket says where it came from).
+ */
+export const sourceMetadata = (source: UploadRecord['source']): Record<string, string> => ({
+  'source-format': source.format,
+  'source-width': String(source.width),
+  'source-height': String(source.height),
+});
+
 /** As S3 user metadata. */
 export function encodeRecord(record: UploadRecord): Record<string, string> {
   const entries: string[] = [];
@@ -59,12 +69,7 @@ export function encodeRecord(record: UploadRecord): Record<string, string> {
     if (bytes > MAX_LIST_BYTES) break;
     entries.push(entry);
   }
-  return {
-    'source-format': record.source.format,
-    'source-width': String(record.source.width),
-    'source-height': String(record.source.height),
-    variants: entries.join(','),
-  };
+  return { ...sourceMetadata(record.source), variants: entries.join(',') };
 }
 
 /** A whole number above 0 read from S3 metadata, or undefined. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CONTENT_TYPES, resolveOutputFormat } from '../domain/output-format';
 import { checkOutputSizes } from '../domain/output-size';
+import { sourceMetadata } from '../domain/upload-record';
 import { variantKey, type ResolvedVariant } from '../domain/variant-key';
 import type { VariantRequest } from '../domain/variant-set';
 import type { ImagePipeline, SourceInfo } from '../image/image-pipeline';
@@ -156,9 +157,7 @@ export function createImageService(deps: ImageServiceDeps) {
               // The source's facts too: an object in the bucket says where it came from.
               metadata: {
                 'source-sha256': upload.sha256,
-                'source-format': source.format,
-                'source-width': String(source.width),
-                'source-height': String(source.height),
+                ...sourceMetadata(source),
                 width: String(width),
                 height: String(height),
               },

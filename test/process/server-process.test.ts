@@ -1,7 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { imageProcessEnv } from '../support/config-files';
 import * as images from '../support/images';
 import { listenOnLoopback } from '../support/listen';
@@ -47,6 +46,14 @@ describe('the server process', () => {
         run.child.kill('SIGKILL');
       }
     });
+    // A body sent as a JPEG to /v1/resize: an image, or bytes that only claim to be one.
+    const postJpeg = (url: string, body: Buffer) =>
+      fetch(`${url}/v1/resize?widths=16`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'image/jpeg' },
+        body,
+      });
+
     // Linux: the threads of libuv's pool are named libuv-worker.
     const libuvThreads = (pid: number) =>
       readdirSync(`/proc/${pid}/task`).filter(
@@ -63,11 +70,7 @@ describe('the server process', () => {
       });
       try {
         const url = await run.waitForListening();
-        const res = await fetch(`${url}/v1/resize?widths=16`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'image/jpeg' },
-          body: await images.jpeg(64, 48),
-        });
+        const res = await postJpeg(url, await images.jpeg(64, 48));
         expect(res.status).toBe(200);
         // MAX_CONCURRENT_JOBS + 4, not libuv's default 4: with 4, the running jobs would hold
         // every thread and header probes and DNS lookups would wait behind them.
@@ -80,9 +83,7 @@ describe('the server process', () => {
     describe("V8's young generation, bounded by the image's NODE_OPTIONS", () => {
       // The image's setting (Dockerfile ENV) measured in the running process: the size of V8's
       // new space after some uploads, from the process's own metrics.
-      const imageEnv = imageProcessEnv(
-        readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
-      );
+      const imageEnv = imageProcessEnv();
       const semiMiB = Number(/--max-semi-space-size=(\d+)/.exec(imageEnv.NODE_OPTIONS ?? '')?.[1]);
       const bound = 2 * semiMiB * 2 ** 20; // two semi-spaces
       const newSpaceBytes = async (env: Record<string, string>) => {
@@ -97,11 +98,7 @@ describe('the server process', () => {
           const url = await run.waitForListening();
           const body = await images.jpeg(64, 48);
           for (let i = 0; i < 20; i++) {
-            const res = await fetch(`${url}/v1/resize?widths=16`, {
-              method: 'POST',
-              headers: { 'Content-Type': 'image/jpeg' },
-              body,
-            });
+            const res = await postJpeg(url, body);
             expect(res.status).toBe(200);
           }
           const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -167,11 +164,7 @@ describe('the server process', () => {
         // V8's 64 MiB external-memory step, so at least one collection comes after start-up's.
         const body = Buffer.alloc(16 * 1024 * 1024, 7);
         for (let i = 0; i < 6; i++) {
-          const res = await fetch(`${url}/v1/resize?widths=16`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'image/jpeg' },
-            body,
-          });
+          const res = await postJpeg(url, body);
           expect(res.status).toBe(415);
         }
         run.child.kill('SIGTERM');

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Readers for the configuration files the tests cross-check (env files, compose and nginx
  * durations), so every test reads them the same way.
@@ -54,12 +57,14 @@ export function dockerfileEnv(text: string): Record<string, string> {
 
 /**
  * What the container image sets for the Node process itself (glibc's arenas, V8's young
- * generation), read from a Dockerfile: the benchmarks and process tests run `node
- * dist/server.js` with these, as the image runs it. Older revisions' Dockerfiles (bench:ab
- * --rev) may lack one: only what is set is returned.
+ * generation), read from a checkout's Dockerfile (this one's by default): the benchmarks and
+ * process tests run `node dist/server.js` with these, as the image runs it. Older revisions'
+ * Dockerfiles (bench:ab --rev) may lack one: only what is set is returned.
  */
-export function imageProcessEnv(dockerfile: string): Record<string, string> {
-  const env = dockerfileEnv(dockerfile);
+export function imageProcessEnv(
+  checkout = path.join(__dirname, '..', '..'),
+): Record<string, string> {
+  const env = dockerfileEnv(readFileSync(path.join(checkout, 'Dockerfile'), 'utf8'));
   return Object.fromEntries(
     ['MALLOC_ARENA_MAX', 'NODE_OPTIONS'].flatMap((name) =>
       env[name] === undefined ? [] : [[name, env[name]]],
