@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { readBuildInfo } from './build-info';
+import { lowerImageThreadPriority } from './capacity/thread-priority';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { gracefulShutdown } from './shutdown/graceful-shutdown';
 import { createHttpServer } from './http/http-server';
@@ -55,6 +56,8 @@ export async function main(
   const buildInfo = readBuildInfo();
   const logger = createLogger({ level: config.logLevel, ...buildInfo });
   const { app, s3, draining } = wire(config, logger, { buildInfo });
+  // After ./wiring: loading sharp has started libuv's pool, whose threads are the ones lowered.
+  const threadPriority = lowerImageThreadPriority(config.jobs.imageThreadsNice);
   // No state lives in the process, so after a bug the safe move is to log and exit non-zero
   // and let the orchestrator start a clean replica.
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
@@ -69,7 +72,13 @@ export async function main(
   server.listen(http.port, http.host);
   await once(server, 'listening');
   logger.info(
-    { address: server.address(), bucket: config.s3.bucket, env: config.env, jobs: config.jobs },
+    {
+      address: server.address(),
+      bucket: config.s3.bucket,
+      env: config.env,
+      jobs: config.jobs,
+      threadPriority,
+    },
     'listening',
   );
 

@@ -143,6 +143,9 @@ function toConfig(env: Env, host: HostFacts, problems: string[]) {
       // V8's own factor made it collect every ~6 uploads; 0 gives it back for a new Node to be
       // measured against (docs/performance.md, "Garbage collection").
       heapGrowingPercent: env.V8_HEAP_GROWING_PERCENT,
+      // Image work yields the CPU to the event loop: shedding and probes stay on time when
+      // every core is encoding (capacity/thread-priority.ts).
+      imageThreadsNice: env.IMAGE_THREADS_NICE,
     },
     auth: { apiKeys: parseApiKeys(env, host, problems), onlyPresets: env.ONLY_PRESETS },
     api: { corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS, referencePage: env.API_DOCS },

@@ -102,6 +102,7 @@ export const envSchema = z.object({
   SHARP_CONCURRENCY: wholeNumber(1, 256).default(1),
   UV_THREADPOOL_SIZE: wholeNumber(1, 1024).optional(),
   V8_HEAP_GROWING_PERCENT: wholeNumber(0, 1000).default(200),
+  IMAGE_THREADS_NICE: wholeNumber(0, 19).default(10),
 
   REQUEST_TIMEOUT_MS: wholeNumber(100, 3600 * SECONDS).default(60 * SECONDS),
   HEADERS_TIMEOUT_MS: wholeNumber(100, 600 * SECONDS).default(10 * SECONDS),

@@ -54,11 +54,20 @@ describe('the server process', () => {
         body,
       });
 
-    // Linux: the threads of libuv's pool are named libuv-worker.
+    // Linux: a process's threads by name (libuv's pool: libuv-worker; libvips' own: libvips
+    // worker), each with its nice value (field 19 of its stat line, the 17th after "pid (comm) ").
+    const threadsOf = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).map((task) => {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return {
+          tid: Number(task),
+          name: readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim(),
+          nice: Number(fields[16]),
+        };
+      });
     const libuvThreads = (pid: number) =>
-      readdirSync(`/proc/${pid}/task`).filter(
-        (task) => readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim() === 'libuv-worker',
-      ).length;
+      threadsOf(pid).filter((t) => t.name === 'libuv-worker').length;
 
     it("sizes libuv's thread pool from the config (sharp must not have started it first)", async () => {
       const run = startServerProcess({
@@ -78,6 +87,57 @@ describe('the server process', () => {
       } finally {
         run.child.kill('SIGKILL');
       }
+    });
+
+    describe('image work below the main thread (IMAGE_THREADS_NICE)', () => {
+      const niceByKind = async (env: Record<string, string>) => {
+        const run = startServerProcess({
+          ...s3.env,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          SHUTDOWN_DRAIN_MS: '0',
+          ...env,
+        });
+        try {
+          const url = await run.waitForListening();
+          // A resize makes libvips start its workers, from a pool thread, after the start-up.
+          expect((await postJpeg(url, await images.jpeg(640, 480))).status).toBe(200);
+          const pid = run.child.pid ?? 0;
+          const kinds = new Map<string, Set<number>>();
+          for (const t of threadsOf(pid)) {
+            const kind =
+              t.tid === pid ? 'main' : /^(libuv|libvips|vips)/.test(t.name) ? t.name : 'other';
+            kinds.set(kind, (kinds.get(kind) ?? new Set()).add(t.nice));
+          }
+          const listening = run.logs().find((l) => l.msg === 'listening');
+          return {
+            kinds: Object.fromEntries([...kinds].map(([k, v]) => [k, [...v]])),
+            pool: libuvThreads(pid),
+            listening,
+          };
+        } finally {
+          run.child.kill('SIGKILL');
+        }
+      };
+
+      it("runs libuv's pool and libvips' workers at nice 10, the main thread and V8's at 0", async () => {
+        const { kinds, pool, listening } = await niceByKind({});
+        expect(kinds).toEqual({
+          main: [0],
+          other: [0],
+          'libuv-worker': [10],
+          // Started by a pool thread after the start-up: they inherit its value.
+          'libvips worker': [10],
+        });
+        // At the start only the pool's threads exist.
+        expect(listening?.threadPriority).toEqual({ nice: 10, threads: pool });
+      });
+
+      it("leaves every thread at the main thread's with IMAGE_THREADS_NICE=0", async () => {
+        const { kinds, listening } = await niceByKind({ IMAGE_THREADS_NICE: '0' });
+        expect(new Set(Object.values(kinds).flat())).toEqual(new Set([0]));
+        expect(listening?.threadPriority).toEqual({ skipped: 'IMAGE_THREADS_NICE is 0' });
+      });
     });
 
     describe("V8's young generation, bounded by the image's NODE_OPTIONS", () => {
