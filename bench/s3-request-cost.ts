@@ -1,5 +1,5 @@
 /**
- * What one S3 request costs this process (`npx tsx bench/s3-request-cost.ts`, ~30 s): a HEAD of
+ * What one S3 request costs this process (`npx tsx bench/s3-request-cost.ts`, ~15 s): a HEAD of
  * an existing object through the service's S3 adapter (the AWS SDK: middleware, endpoint rules,
  * SigV4 signing), the same HEAD through the SDK with its middleware cache on and no abort signal
  * (what the adapter cannot use, see src/storage/s3-image-store.ts), and a bare unsigned HEAD with

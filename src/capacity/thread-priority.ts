@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /** The threads that do image work: libuv's pool (every sharp job runs on it) and libvips' own. */
-const IMAGE_THREAD = /^(libuv-worker|libvips|vips)/;
+export const IMAGE_THREAD = /^(libuv-worker|libvips|vips)/;
 
 export type ThreadPriority = { nice: number; threads: number } | { skipped: string };
 

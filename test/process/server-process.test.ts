@@ -1,9 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import { IMAGE_THREAD } from '../../src/capacity/thread-priority';
 import { imageProcessEnv } from '../support/config-files';
 import * as images from '../support/images';
 import { listenOnLoopback } from '../support/listen';
+import { threadsOf } from '../support/proc-threads';
 import { useS3 } from '../support/s3-server';
 import { startServerProcess } from '../support/server-process';
 
@@ -54,18 +55,6 @@ describe('the server process', () => {
         body,
       });
 
-    // Linux: a process's threads by name (libuv's pool: libuv-worker; libvips' own: libvips
-    // worker), each with its nice value (field 19 of its stat line, the 17th after "pid (comm) ").
-    const threadsOf = (pid: number) =>
-      readdirSync(`/proc/${pid}/task`).map((task) => {
-        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return {
-          tid: Number(task),
-          name: readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim(),
-          nice: Number(fields[16]),
-        };
-      });
     const libuvThreads = (pid: number) =>
       threadsOf(pid).filter((t) => t.name === 'libuv-worker').length;
 
@@ -105,8 +94,7 @@ describe('the server process', () => {
           const pid = run.child.pid ?? 0;
           const kinds = new Map<string, Set<number>>();
           for (const t of threadsOf(pid)) {
-            const kind =
-              t.tid === pid ? 'main' : /^(libuv|libvips|vips)/.test(t.name) ? t.name : 'other';
+            const kind = t.tid === pid ? 'main' : IMAGE_THREAD.test(t.name) ? t.name : 'other';
             kinds.set(kind, (kinds.get(kind) ?? new Set()).add(t.nice));
           }
           const listening = run.logs().find((l) => l.msg === 'listening');
