@@ -11,12 +11,15 @@
  *     sink, or dedupe: /v1/images with the same upload every time, i.e. hits (one miss per side
  *     in its first warm-up), at concurrency 1 as the benchmark's dedupe scenario
  *   --ipx: unjs/ipx as one more side, the same resize (bench/lib/ipx-peer.ts)
+ *   --bare: node:http with the raw-sharp ceiling's work as one more side, the same resize: the
+ *     floor of an HTTP service in Node here (bench/bare-server.ts)
  *   --rev REV: one more side, another revision's build with the defaults, e.g. the commit
  *     before a change (`--rev HEAD~1`) to show what the change is worth (bench/lib/revision.ts)
  */
 import { parseArgs } from 'node:util';
 import { envSchema } from '../src/config/env-schema';
 import { makeCorpus, variantOf } from './lib/corpus';
+import { startBareNode } from './lib/bare-node';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
 import { MULTIPART_TYPE, multipart } from './lib/naive';
@@ -68,6 +71,7 @@ async function main() {
       concurrency: { type: 'string' },
       route: { type: 'string', default: 'resize' },
       ipx: { type: 'boolean', default: false },
+      bare: { type: 'boolean', default: false },
       rev: { type: 'string' },
     },
   });
@@ -90,31 +94,33 @@ async function main() {
   ].map(Number) as [number, number, number];
   const route = dedupe ? ROUTES.images : ROUTES[values.route as keyof typeof ROUTES];
   if (!route) throw new Error(`--route: resize, images or dedupe, not ${values.route}`);
-  if (values.ipx && values.route !== 'resize') throw new Error('--ipx: only with --route resize');
+  if ((values.ipx || values.bare) && values.route !== 'resize') {
+    throw new Error('--ipx and --bare: only with --route resize');
+  }
   const corpus = await makeCorpus();
   const photo = (i: number) => variantOf(corpus.photo12mp, i);
   // Hits need a sink that answers HEADs for what was written.
   const sink = await startSinkS3({ remember: dedupe });
   // The peer (--ipx): the same resize, GETs of files it reads from disk.
   const ipx = values.ipx ? await startIpx(photo, 64) : undefined;
+  const bare = values.bare ? await startBareNode() : undefined;
   let next = 0;
-  const serviceSide = (
-    label: string,
-    url: string,
-    server: ServerProcess,
-    // One upload per side for dedupe, so every side pays its own miss.
-    same = multipart(photo(1e7 + server.child.pid!)).data,
-  ): Side => ({
-    label: label || '(defaults)',
-    pid: server.child.pid!,
-    load: (count) =>
+  // The same multipart load for every side that takes uploads; dedupe sends `same` each time.
+  const uploads =
+    (url: string, same?: Buffer) =>
+    (count: number): Promise<LoadResult> =>
       runLoad({
-        url: url + route,
+        url,
         concurrency,
         requests: count,
-        body: (i) => (dedupe ? same : multipart(photo(next + i)).data),
+        body: (i) => same ?? multipart(photo(next + i)).data,
         contentType: MULTIPART_TYPE,
-      }).finally(() => (next += count)),
+      }).finally(() => (next += count));
+  const serviceSide = (label: string, url: string, server: ServerProcess): Side => ({
+    label: label || '(defaults)',
+    pid: server.child.pid!,
+    // One upload per side for dedupe, so every side pays its own miss.
+    load: uploads(url + route, dedupe ? multipart(photo(1e7 + server.child.pid!)).data : undefined),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };
@@ -131,6 +137,13 @@ async function main() {
             pid: ipx.pid,
             load: (count) =>
               runLoad({ url: ipx.url, path: ipx.path, concurrency, requests: count }),
+          });
+        }
+        if (bare) {
+          sides.push({
+            label: 'node:http + the ceiling (bare)',
+            pid: bare.pid,
+            load: uploads(`${bare.url}/`),
           });
         }
         const results = sides.map(() => [] as { load: LoadResult; cpu: Usage }[]);
@@ -185,6 +198,7 @@ async function main() {
     );
   } finally {
     await ipx?.stop();
+    await bare?.stop();
     await sink.close();
   }
 }

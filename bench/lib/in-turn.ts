@@ -1,13 +1,15 @@
 /**
- * Two runs one after the other, `a` first unless `swap`; the results in the order a, b. Rounds
- * that swap the order keep either side from always running on the machine the other left
+ * Runs one after another, in the order given unless `reverse`; the results in the order given.
+ * Rounds that reverse the order keep any side from always running on the machine another left
  * (warmer caches, a throttled or a rested CPU).
  */
-export async function inTurn<T>(swap: boolean, a: () => Promise<T>, b: () => Promise<T>) {
-  if (!swap) {
-    const first = await a();
-    return [first, await b()] as const;
-  }
-  const first = await b();
-  return [await a(), first] as const;
+export async function inTurn<T extends unknown[]>(
+  reverse: boolean,
+  ...runs: { [K in keyof T]: () => Promise<T[K]> }
+): Promise<T> {
+  const results: unknown[] = [];
+  const order = [...runs.keys()];
+  if (reverse) order.reverse();
+  for (const i of order) results[i] = await runs[i]!();
+  return results as T;
 }

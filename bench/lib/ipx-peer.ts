@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { startChildServer } from './child-server';
 
 /**
  * Starts unjs/ipx (bench/ipx-server.mjs) in its own process, as a user would run it, with
@@ -14,19 +12,14 @@ import { createInterface } from 'node:readline';
 export async function startIpx(photo: (i: number) => Buffer, count: number) {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-ipx-'));
   for (let i = 0; i < count; i++) await writeFile(path.join(dir, `photo-${i}.jpg`), photo(i));
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'ipx-server.mjs'), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-  const { port } = JSON.parse(line) as { port: number };
+  const server = await startChildServer([path.join(__dirname, '..', 'ipx-server.mjs'), dir]);
   return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
+    url: server.url,
+    pid: server.pid,
     /** The same resize as the service's /v1/resize?widths=800&format=jpeg&quality=80. */
     path: (i: number) => `/w_800,q_80,f_jpeg/photo-${i % count}.jpg`,
     async stop() {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -13,9 +13,10 @@ const variant = (width: number) => ({
  * settings (header read first, failOn 'error', auto-orient, withoutEnlargement, flatten, progressive
  * JPEG q80, one libvips thread, cache off), variants one after another from one shared decode
  * when the service would share it (the sizing rule is imported: it is arithmetic, not overhead).
- * The sharp calls are repeated here on purpose: the ceiling is sharp alone.
+ * The sharp calls are repeated here on purpose: the ceiling is sharp alone. Returns the encoded
+ * variants, which the ceiling drops and bench/bare-server.ts sends.
  */
-export async function rawSharp(input: Buffer, widths: readonly number[]): Promise<void> {
+export async function rawSharp(input: Buffer, widths: readonly number[]): Promise<Buffer[]> {
   sharp.cache(false);
   sharp.concurrency(1);
   const { autoOrient } = await sharp(input).metadata();
@@ -29,13 +30,17 @@ export async function rawSharp(input: Buffer, widths: readonly number[]): Promis
     const raw = { width: info.width, height: info.height, channels: info.channels };
     from = () => sharp(data, { raw });
   }
+  const encoded: Buffer[] = [];
   for (const width of widths) {
-    await from()
-      .resize({ width, withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 80, progressive: true })
-      .toBuffer();
+    encoded.push(
+      await from()
+        .resize({ width, withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: 80, progressive: true })
+        .toBuffer(),
+    );
   }
+  return encoded;
 }
 
 export const versions = () => ({ sharp: sharp.versions.sharp, libvips: sharp.versions.vips });

@@ -30,10 +30,12 @@ export interface PeerRound {
   service: LoadResult;
 }
 
-/** The four runs the c=8 targets compare, taken seconds apart. */
+/** The runs the c=8 targets compare, taken seconds apart. */
 export interface TargetRound {
   rawOne: LoadResult;
   serviceOne: LoadResult;
+  /** Since 2026-12-03: node:http doing the ceiling's work (bench/bare-server.ts), the floor. */
+  bareOne?: LoadResult;
   rawThree: LoadResult;
   serviceThree: LoadResult;
 }
@@ -178,7 +180,7 @@ export function renderMarkdown(report: Report): string {
   // than the gap measured, so a ratio of medians would pair runs minutes apart. Older files,
   // without rounds: the sweep's c=8 level.
   const roundRatios = (a: keyof TargetRound, b: keyof TargetRound) =>
-    rounds.map((t) => t[a].throughput / t[b].throughput);
+    rounds.map((t) => (t[a]?.throughput ?? NaN) / (t[b]?.throughput ?? NaN));
   const [resize, images] = rounds.length
     ? [median(roundRatios('serviceOne', 'rawOne')), median(roundRatios('serviceThree', 'rawThree'))]
     : [ratioAt(r, S.serviceOne, S.rawOne, 8), ratioAt(r, S.serviceThree, S.rawThree, 8)];
@@ -188,6 +190,12 @@ export function renderMarkdown(report: Report): string {
           .map((x) => fmt(x, 2))
           .join(', ')})`
       : '';
+  // The floor (bench/bare-server.ts), in reports since 2026-12-03: what HTTP in Node costs alone.
+  const floorRows = rounds.every((t) => t.bareOne)
+    ? [
+        `| (reference) the floor: node:http doing the ceiling's work (bench/bare-server.ts), concurrency 8 | ${fmt(median(roundRatios('bareOne', 'rawOne')), 3)} x raw sharp${each('bareOne', 'rawOne')}; the service ${fmt(median(roundRatios('serviceOne', 'bareOne')), 3)} x the floor${each('serviceOne', 'bareOne')}. CPU ms per request, process + load generator: service ${fmt(medianOf((t) => t.serviceOne.cpuMs.server ?? NaN))} + ${fmt(medianOf((t) => t.serviceOne.cpuMs.client))}, floor ${fmt(medianOf((t) => t.bareOne?.cpuMs.server ?? NaN))} + ${fmt(medianOf((t) => t.bareOne?.cpuMs.client ?? NaN))}, raw sharp ${fmt(medianOf((t) => t.rawOne.cpuMs.client))} | - |`,
+      ]
+    : [];
   const nginxOne = ratio(r, S.nginxOne, S.serviceOne);
   const nginxThree = ratio(r, S.nginxThree, S.serviceThree);
   const at8 = rounds.length
@@ -206,6 +214,7 @@ export function renderMarkdown(report: Report): string {
     '| target | measured | met |',
     '| --- | --- | --- |',
     `| /v1/resize >= 0.90 x raw sharp at concurrency 8 | ${fmt(resize, 3)}${each('serviceOne', 'rawOne')} | ${yes(resize >= 0.9)} |`,
+    ...floorRows,
     `| /v1/images (3 variants, sink) >= 0.85 x raw sharp at concurrency 8 | ${fmt(images, 3)}${each('serviceThree', 'rawThree')} | ${yes(images >= 0.85)} |`,
     `| (reference) the same at saturation (best level of each) | /v1/resize ${fmt(ratio(r, S.serviceOne, S.rawOne), 2)}, /v1/images ${fmt(ratio(r, S.serviceThree, S.rawThree), 2)} | - |`,
     `| p99 <= 2 x p50 at concurrency 8 (/v1/resize${rounds.length ? '; medians of each over the rounds' : ''}) | p50 ${fmt(at8?.p50, 0)} ms, p99 ${fmt(at8?.p99, 0)} ms | ${yes(at8 && at8.p99 <= 2 * at8.p50)} |`,

@@ -1,3 +1,4 @@
+import { startBareNode } from './bare-node';
 import { inTurn } from './in-turn';
 import { runInProcess, runLoad, type LoadResult } from './load';
 import { startNginx } from './nginx';
@@ -31,17 +32,24 @@ export async function runSweep(options: {
   // rounds (one level of 64 requests moved by +-0.15 on this machine).
   const targetRounds: TargetRound[] = [];
   const targetLevel = 8;
+  // The floor beside them (bench/bare-server.ts): node:http doing the ceiling's work, the same
+  // uploads, in each target round, so that a run says how far HTTP in Node alone is from sharp.
+  const bare = await startBareNode();
   await withService(options.env, async (url, server) => {
     const nginx = await startNginx(Number(new URL(url).port));
     if (typeof nginx === 'string') notes.push(`nginx scenario skipped: ${nginx}`);
-    const run = (c: number, base: string, route: string) =>
+    const run = (c: number, base: string, route: string, pid = server.child.pid!) =>
       runLoad({
         url: base + route,
         concurrency: c,
         requests: options.requests(c),
         body: (i) => options.photo(seed + i),
-        serverCpu: () => processCpuSeconds(server.child.pid!),
+        serverCpu: () => processCpuSeconds(pid),
       }).finally(() => (seed += 1e4));
+    const floor = (c: number) => run(c, bare.url, '/', bare.pid);
+    // Warmed as the service is by the levels below the target (its first requests compile and
+    // start libvips' threads: 0.64 x raw sharp cold, against ~0.8 warm).
+    await floor(4);
     const ceiling = (c: number, widths: number[]) =>
       runInProcess({
         concurrency: c,
@@ -59,6 +67,7 @@ export async function runSweep(options: {
           typeof nginx === 'string' ? undefined : run(c, nginx.url, route);
         const rawOne = await ceiling(c, [800]);
         const serviceOne = await run(c, url, one);
+        const bareOne = c === targetLevel ? await floor(c) : undefined;
         const nginxOne = await viaNginx(one);
         const rawThree = await ceiling(c, [320, 640, 1280]);
         const serviceThree = await run(c, url, three);
@@ -70,8 +79,7 @@ export async function runSweep(options: {
         if (nginxOne) add(S.nginxOne, nginxOne);
         add(S.serviceThree, serviceThree);
         if (nginxThree) add(S.nginxThree, nginxThree);
-        const round: TargetRound = { rawOne, serviceOne, rawThree, serviceThree };
-        if (c === targetLevel) targetRounds.push(round);
+        if (bareOne) targetRounds.push({ rawOne, serviceOne, bareOne, rawThree, serviceThree });
         options.log(
           `c=${c}: raw sharp and service done (peak RSS so far ${server.memory().peakMiB.toFixed(0)} MiB)`,
         );
@@ -81,23 +89,25 @@ export async function runSweep(options: {
     }
     for (let i = 0; i < options.moreTargetRounds; i++) {
       const c = targetLevel;
-      // The sweep ran the ceiling first; these rounds start with the service, then take turns.
+      // The sweep ran the ceiling first; these rounds start at the other end (the floor, then
+      // the service), then take turns.
       const serviceFirst = i % 2 === 0;
-      const [rawOne, serviceOne] = await inTurn(
+      const [rawOne, serviceOne, bareOne] = await inTurn(
         serviceFirst,
         () => ceiling(c, [800]),
         () => run(c, url, one),
+        () => floor(c),
       );
       const [rawThree, serviceThree] = await inTurn(
         serviceFirst,
         () => ceiling(c, [320, 640, 1280]),
         () => run(c, url, three),
       );
-      targetRounds.push({ rawOne, serviceOne, rawThree, serviceThree });
+      targetRounds.push({ rawOne, serviceOne, bareOne, rawThree, serviceThree });
     }
     options.log(
-      `c=${targetLevel}: ${targetRounds.length} rounds of raw sharp and the service done`,
+      `c=${targetLevel}: ${targetRounds.length} rounds of raw sharp, the floor and the service done`,
     );
-  });
+  }).finally(() => bare.stop());
   return { results, targetRounds, notes };
 }
