@@ -1,10 +1,11 @@
 /**
  * The floor of any image service in Node on this machine: node:http and the ceiling's own sharp
  * work (bench/lib/raw-sharp.ts), nothing else. It reads the body into one buffer of its
- * Content-Length (a JPEG, or multipart with one file, found by its boundary), resizes it to 800 px and sends the JPEG back: no
- * validation, limits, logging, metrics or back-pressure. The distance from raw sharp to it is
- * what HTTP costs in Node with the load generator on the same cores; from it to the service,
- * what the service's own code costs. Only for the benchmark; it is not part of the service.
+ * Content-Length (a JPEG, or multipart with one file, found by its boundary; the load generator
+ * always sends a length), resizes it to 800 px and sends the JPEG back: no validation, limits,
+ * logging, metrics or back-pressure. The distance from raw sharp to it is what HTTP costs in
+ * Node with the load generator on the same cores; from it to the service, what the service's own
+ * code costs. Only for the benchmark; it is not part of the service.
  *   node --import tsx bench/bare-server.ts   -> prints {"port":N} once listening
  */
 import { createServer, type IncomingMessage } from 'node:http';
