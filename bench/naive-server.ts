@@ -2,7 +2,7 @@
  * The baseline: the ~30-line express + multer + sharp server a tutorial would write. multer's
  * memory storage buffers every upload whole, nothing bounds concurrency, sharp runs at its
  * defaults. Only for comparison in bench/run.ts; it is not part of the service.
- *   PORT=4100 tsx bench/naive-server.ts
+ *   tsx bench/naive-server.ts   -> prints {"port":N} once listening (PORT=4100 to choose)
  */
 import express from 'express';
 import multer from 'multer';
@@ -32,4 +32,7 @@ app.post('/resize', upload.single('image'), async (req, res) => {
   res.json({ variants: outputs.map((o) => o.length) });
 });
 
-app.listen(Number(process.env.PORT ?? 4100), '127.0.0.1', () => console.log('{"msg":"listening"}'));
+const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  const address = server.address();
+  console.log(JSON.stringify({ port: typeof address === 'object' ? address?.port : 0 }));
+});

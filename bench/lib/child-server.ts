@@ -4,18 +4,25 @@ import { createInterface } from 'node:readline';
 
 /**
  * Starts a benchmark peer in its own process, `node <args>`, which prints {"port":N} on its first
- * line once listening (bench/ipx-server.mjs, bench/bare-server.ts).
+ * line once listening on a port of its choosing (bench/ipx-server.mjs, bench/bare-server.ts,
+ * bench/naive-server.ts). A child that exits first fails the start instead of hanging it.
  */
 export async function startChildServer(args: string[], options: SpawnOptions = {}) {
   const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  const exited = once(child, 'exit');
+  const [line] = (await Promise.race([
+    once(createInterface({ input: child.stdout }), 'line'),
+    exited.then(([code]) => {
+      throw new Error(`node ${args.join(' ')} exited (${String(code)}) before listening`);
+    }),
+  ])) as [string];
   const { port } = JSON.parse(line) as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     async stop() {
       child.kill('SIGKILL');
-      await once(child, 'exit');
+      await exited;
     },
   };
 }

@@ -1,29 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { memoryOf } from '../../test/support/server-process';
-
-const root = path.join(__dirname, '..', '..');
+import { startChildServer } from './child-server';
 
 /** Runs bench/naive-server.ts as its own process (through tsx), for its memory and latency. */
-export async function startNaiveServer(port = 4100) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/naive-server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+export async function startNaiveServer() {
+  const server = await startChildServer(['--import', 'tsx', 'bench/naive-server.ts'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { PATH: process.env.PATH ?? '' },
   });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => c.toString().includes('listening') && resolve());
-    child.once('exit', () => reject(new Error('naive server exited')));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    memory: () => memoryOf(child.pid!),
-    async stop() {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    },
-  };
+  return { ...server, memory: () => memoryOf(server.pid) };
 }
 
 // curl 7.88's form (`curl -F`): 24 dashes and 16 hex digits. The length matters: busboy's
