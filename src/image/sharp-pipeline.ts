@@ -80,6 +80,19 @@ async function finish(image: Sharp, deadline: number | undefined, blame: Blame) 
 }
 
 /**
+ * Frees a buffer sharp made now, not at V8's next full collection: V8 counts it as external
+ * memory until then, and every 64 MB of that starts a full collection. Only once no pipeline
+ * reads it: `finish` settles when libvips has stopped, a timeout included. A buffer that is a
+ * view into a larger one is left to the collector. It pays with the image's glibc thresholds
+ * (Dockerfile), which keep the memory for the next upload instead of giving it to the kernel.
+ */
+function release(buffer: Buffer) {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    (buffer.buffer as ArrayBuffer).transfer(0);
+  }
+}
+
+/**
  * sharp's settings are global to the process (libvips' cache and thread count), so the
  * composition root sets them once, explicitly, rather than as a side effect of a factory.
  */
@@ -192,33 +205,43 @@ export function createSharpPipeline(
       let blame: Blame = async (cause) =>
         ((await decodes(input, deadline)) ? encoderFailed : unreadable)(cause);
       const shared = source && sharedSize(variants, source);
+      let copy: Buffer | undefined;
       if (shared) {
-        const copy = open(input)
-          .resize({ ...shared, fit: 'fill' })
-          .raw({ depth: 'uchar' });
-        const { data, info } = await finish(copy, deadline, unreadable);
-        const raw = { width: info.width, height: info.height, channels: info.channels };
-        from = () => sharp(data, { raw });
+        const decoded = await finish(
+          open(input)
+            .resize({ ...shared, fit: 'fill' })
+            .raw({ depth: 'uchar' }),
+          deadline,
+          unreadable,
+        );
+        copy = decoded.data;
+        const { width, height, channels } = decoded.info;
+        const pixels = copy;
+        from = () => sharp(pixels, { raw: { width, height, channels } });
         // Pixels already decoded cannot be the input's fault.
         blame = encoderFailed;
       }
       const rendered: RenderedVariant[] = [];
-      // One variant at a time: a job holds one libuv thread and one decode's memory, so
-      // MAX_CONCURRENT_JOBS really bounds CPU and memory, and an abandoned request stops early.
-      for (const variant of variants) {
-        signal?.throwIfAborted();
-        const image = from().resize({
-          width: variant.width,
-          height: variant.height,
-          fit: variant.fit,
-          withoutEnlargement: true,
-        });
-        const { data, info } = await finish(
-          encoders[variant.format](image, variant.quality),
-          deadline,
-          blame,
-        );
-        rendered.push({ variant, data, width: info.width, height: info.height });
+      try {
+        // One variant at a time: a job holds one libuv thread and one decode's memory, so
+        // MAX_CONCURRENT_JOBS really bounds CPU and memory, and an abandoned request stops early.
+        for (const variant of variants) {
+          signal?.throwIfAborted();
+          const image = from().resize({
+            width: variant.width,
+            height: variant.height,
+            fit: variant.fit,
+            withoutEnlargement: true,
+          });
+          const { data, info } = await finish(
+            encoders[variant.format](image, variant.quality),
+            deadline,
+            blame,
+          );
+          rendered.push({ variant, data, width: info.width, height: info.height });
+        }
+      } finally {
+        if (copy) release(copy);
       }
       return rendered;
     },

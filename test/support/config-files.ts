@@ -56,8 +56,8 @@ export function dockerfileEnv(text: string): Record<string, string> {
 }
 
 /**
- * What the container image sets for the Node process itself (glibc's arenas, V8's young
- * generation), read from a checkout's Dockerfile (this one's by default): the benchmarks and
+ * What the container image sets for the Node process itself (glibc's malloc, V8's young
+ * generation: every MALLOC_* variable and NODE_OPTIONS), read from a checkout's Dockerfile (this one's by default): the benchmarks and
  * process tests run `node dist/server.js` with these, as the image runs it. Older revisions'
  * Dockerfiles (bench:ab --rev) may lack one: only what is set is returned.
  */
@@ -66,9 +66,7 @@ export function imageProcessEnv(
 ): Record<string, string> {
   const env = dockerfileEnv(readFileSync(path.join(checkout, 'Dockerfile'), 'utf8'));
   return Object.fromEntries(
-    ['MALLOC_ARENA_MAX', 'NODE_OPTIONS'].flatMap((name) =>
-      env[name] === undefined ? [] : [[name, env[name]]],
-    ),
+    Object.entries(env).filter(([name]) => name.startsWith('MALLOC_') || name === 'NODE_OPTIONS'),
   );
 }
 

@@ -34,9 +34,11 @@ describe('dockerfileEnv', () => {
     expect(() => dockerfileEnv('ENV A=1')).toThrow(/before any FROM/);
   });
 
-  it("reads this repository's image: glibc's arenas and V8's young generation", () => {
+  it("reads this repository's image: glibc's malloc settings and V8's young generation", () => {
     expect(imageProcessEnv()).toEqual({
       MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: String(16 * 2 ** 20),
+      MALLOC_TRIM_THRESHOLD_: String(32 * 2 ** 20),
       NODE_OPTIONS: '--max-semi-space-size=4',
     });
   });

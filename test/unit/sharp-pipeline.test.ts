@@ -28,6 +28,28 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   throw new Error(`expected an AppError, got ${String(err)}`);
 }
 
+/** The ArrayBuffers `run` detaches with transfer(0): their size then and whether it took. */
+async function releasedBuffers(run: () => Promise<void>) {
+  const seen: { buffer: ArrayBuffer; bytes: number }[] = [];
+  const transfer = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'transfer')?.value as (
+    this: ArrayBuffer,
+    length?: number,
+  ) => ArrayBuffer;
+  const spy = jest.spyOn(ArrayBuffer.prototype, 'transfer').mockImplementation(function (
+    this: ArrayBuffer,
+    length?: number,
+  ) {
+    if (length === 0) seen.push({ buffer: this, bytes: this.byteLength });
+    return transfer.call(this, length);
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return seen.map(({ buffer, bytes }) => ({ bytes, detached: buffer.detached }));
+}
+
 describe('sharp pipeline: probe', () => {
   it('reads format, upright dimensions and alpha from the header', async () => {
     expect(await pipeline.probe(await images.exifRotatedJpeg(300, 200))).toEqual({
@@ -201,6 +223,24 @@ describe('sharp pipeline: render', () => {
     },
   );
 
+  // The shared copy is freed when the render ends rather than at V8's next full collection
+  // (docs/performance.md, "The shared copy freed at once"); freed while a pipeline still read it,
+  // libvips would read freed memory, hence only after the last one has settled.
+  it('frees the shared copy once its variants are made, and only a shared copy', async () => {
+    const released = await releasedBuffers(async () => {
+      const input = await images.jpeg(1200, 800);
+      const source = await pipeline.probe(input);
+      const outputs = await pipeline.render(input, [v({ width: 100 }), v({ width: 300 })], {
+        source,
+      });
+      expect(outputs.map((o) => o.width)).toEqual([100, 300]);
+      // One variant: no shared copy, nothing of sharp's to free.
+      await pipeline.render(input, [v({ width: 300 })], { source });
+    });
+    // 1200x800 scaled for a 300 px variant: 300x200 RGB.
+    expect(released).toEqual([{ bytes: 300 * 200 * 3, detached: true }]);
+  });
+
   it('makes smaller JPEGs with JPEG_MOZJPEG (trellis quantisation), progressive either way', async () => {
     const input = await images.jpeg(800, 600);
     const mozjpeg = createSharpPipeline({ ...options, mozjpeg: true });
@@ -280,13 +320,15 @@ describe('sharp pipeline: encoder failures are ours, not the client', () => {
     expect((err.cause as Error).message).toMatch(/^heifsave: /);
   });
 
-  it('does so from the shared decode too', async () => {
+  it('does so from the shared decode too, and frees the shared copy', async () => {
     const input = await images.jpeg(1200, 800);
-    const err = await rejection(
-      broken.render(input, [v({ width: 100 }), v({ width: 300, format: 'avif' })], {
-        source: await broken.probe(input),
-      }),
-    );
-    expect(err).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
+    const source = await broken.probe(input);
+    const released = await releasedBuffers(async () => {
+      const err = await rejection(
+        broken.render(input, [v({ width: 100 }), v({ width: 300, format: 'avif' })], { source }),
+      );
+      expect(err).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
+    });
+    expect(released).toEqual([{ bytes: 300 * 200 * 3, detached: true }]);
   });
 });
