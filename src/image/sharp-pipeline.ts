@@ -207,17 +207,13 @@ export function createSharpPipeline(
       const shared = source && sharedSize(variants, source);
       let copy: Buffer | undefined;
       if (shared) {
-        const decoded = await finish(
-          open(input)
-            .resize({ ...shared, fit: 'fill' })
-            .raw({ depth: 'uchar' }),
-          deadline,
-          unreadable,
-        );
-        copy = decoded.data;
-        const { width, height, channels } = decoded.info;
-        const pixels = copy;
-        from = () => sharp(pixels, { raw: { width, height, channels } });
+        const decode = open(input)
+          .resize({ ...shared, fit: 'fill' })
+          .raw({ depth: 'uchar' });
+        const { data, info } = await finish(decode, deadline, unreadable);
+        const raw = { width: info.width, height: info.height, channels: info.channels };
+        from = () => sharp(data, { raw });
+        copy = data;
         // Pixels already decoded cannot be the input's fault.
         blame = encoderFailed;
       }

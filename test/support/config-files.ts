@@ -56,10 +56,11 @@ export function dockerfileEnv(text: string): Record<string, string> {
 }
 
 /**
- * What the container image sets for the Node process itself (glibc's malloc, V8's young
- * generation: every MALLOC_* variable and NODE_OPTIONS), read from a checkout's Dockerfile (this one's by default): the benchmarks and
- * process tests run `node dist/server.js` with these, as the image runs it. Older revisions'
- * Dockerfiles (bench:ab --rev) may lack one: only what is set is returned.
+ * What the container image sets for the Node process itself (every MALLOC_* variable, for
+ * glibc's malloc, and NODE_OPTIONS, for V8), read from a checkout's Dockerfile (this one's by
+ * default): the benchmarks and process tests run `node dist/server.js` with these, as the image
+ * runs it. Older revisions' Dockerfiles (bench:ab --rev) may lack some: only what is set is
+ * returned.
  */
 export function imageProcessEnv(
   checkout = path.join(__dirname, '..', '..'),
