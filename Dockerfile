@@ -1,5 +1,5 @@
 # image-resizer: multi-stage build. Every stage uses the same base (Debian trixie, glibc), because
-# sharp's prebuilt libvips binaries are chosen by libc at `npm ci` time.
+# sharp's prebuilt libvips binaries (and @napi-rs/blake-hash's) are chosen by libc at `npm ci` time.
 #
 #   docker build -t image-resizer --build-arg GIT_COMMIT=$(git rev-parse HEAD) .
 #   docker build --target release ...     # CI: package the dist/ already built by the pipeline

@@ -3,7 +3,6 @@
  * encoder settings, a shared decode against one pipeline per variant, sharp's clone(), the upload
  * memory budget and jobs per CPU. Writes bench/results/tuning-<time>.md.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { withService } from './lib/service';
 import { listenOnLoopback } from '../test/support/listen';
 import { startSinkS3 } from './lib/sink-s3';
 import { ROUTES } from './lib/routes';
+import { createDigest } from '../src/domain/content-digest';
 
 const lines: string[] = [];
 const out = (line = '') => {
@@ -121,7 +121,7 @@ async function main() {
 
   out('\n## The floor of a dedupe hit: a bare Node server that only receives and hashes\n');
   const bare = createServer((req, res) => {
-    const hash = createHash('sha256');
+    const hash = createDigest();
     req.on('data', (chunk: Buffer) => hash.update(chunk));
     req.on('end', () => res.end(JSON.stringify({ id: hash.digest('hex') })));
   });

@@ -195,7 +195,7 @@ export interface components {
       bytes: number;
     };
     StoreResult: {
-      /** @description The upload's sha256. */
+      /** @description The upload's BLAKE3 digest, as `b3sum` prints it: its content address. */
       id: string;
       source: {
         /** @enum {string} */

@@ -14,7 +14,7 @@ export interface RecordedVariant {
  * look-up is one HEAD of it, hit or miss: a repeat of any set it covers is answered from it,
  * and a set that overlaps it makes only what it lacks. It is written after the variants it
  * adds, so it never lists one that does not exist (objects are never deleted one by one:
- * remove an upload's folder, `<prefix><sha256>/`, whole).
+ * remove an upload's folder, `<prefix><digest>/`, whole).
  *
  * It is the one object the service overwrites. Two requests making different sets of one
  * upload at the same moment can each write it without the other's variants: a later request
@@ -28,8 +28,8 @@ export interface UploadRecord {
   variants: ReadonlyMap<string, RecordedVariant>;
 }
 
-/** `<prefix><sha256>/record`: no variant name lacks an extension, so none can collide with it. */
-export const recordKey = (prefix: string, sha256: string) => `${prefix}${sha256}/record`;
+/** `<prefix><digest>/record`: no variant name lacks an extension, so none can collide with it. */
+export const recordKey = (prefix: string, digest: string) => `${prefix}${digest}/record`;
 
 /**
  * S3 allows 2 KB of user metadata per object (names and values). The list is cut to fit,

@@ -25,11 +25,12 @@ export function variantName(variant: ResolvedVariant): string {
 }
 
 /**
- * `<prefix><sha256 of the source bytes>/<variant name>`: content-addressed, so the same upload
+ * `<prefix><digest of the source bytes>/<variant name>`: content-addressed, so the same upload
  * always maps to the same keys (idempotent retries, free dedupe) and nothing the client sends
  * (file name, headers) can reach a key.
  */
-export function variantKey(prefix: string, sourceSha256: string, variant: ResolvedVariant): string {
-  if (!/^[0-9a-f]{64}$/.test(sourceSha256)) throw new Error('source hash must be a hex sha256');
-  return `${prefix}${sourceSha256}/${variantName(variant)}`;
+export function variantKey(prefix: string, sourceDigest: string, variant: ResolvedVariant): string {
+  if (!/^[0-9a-f]{64}$/.test(sourceDigest))
+    throw new Error('source digest must be 256 bits in hex');
+  return `${prefix}${sourceDigest}/${variantName(variant)}`;
 }

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createDigest, digestOf, type Digest } from '../domain/content-digest';
 import type { UploadLease } from '../capacity/upload-buffers';
 import type { Upload } from '../service/image-service';
 
@@ -9,15 +9,14 @@ export interface CollectorOptions {
    */
   expectedSize?: number;
   /**
-   * Hash while the bytes arrive (the content address of /v1/images), so no second pass over the
-   * data is needed. /v1/resize never reads the hash: it is then computed only if asked for.
+   * Hash while the bytes arrive (the content address of /v1/images,
+   * src/domain/content-digest.ts), so no second pass over the data is needed. /v1/resize never
+   * reads the digest: it is then computed only if asked for.
    */
   hashWhileReceiving: boolean;
   /** Where the buffer comes from when the size is known: reused across requests. */
   lease?: UploadLease;
 }
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
  * Collects a stream's bytes. When a size bound is known, bytes are copied straight into one
@@ -25,14 +24,14 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
  * holds the body twice, which matters at 16 concurrent 25 MB uploads.
  */
 export class HashingCollector {
-  private readonly hash: Hash | undefined;
+  private readonly hash: Digest | undefined;
   private readonly chunks: Buffer[] = [];
   private readonly lease: UploadLease | undefined;
   private target: Buffer | undefined;
   size = 0;
 
   constructor({ expectedSize, hashWhileReceiving, lease }: CollectorOptions) {
-    this.hash = hashWhileReceiving ? createHash('sha256') : undefined;
+    this.hash = hashWhileReceiving ? createDigest() : undefined;
     this.lease = lease;
     if (expectedSize !== undefined && Number.isSafeInteger(expectedSize) && expectedSize > 0) {
       this.target = lease ? lease.take(expectedSize) : Buffer.allocUnsafe(expectedSize);
@@ -64,8 +63,8 @@ export class HashingCollector {
     let lazy: string | undefined;
     return {
       data,
-      get sha256() {
-        return streamed ?? (lazy ??= sha256(data));
+      get digest() {
+        return streamed ?? (lazy ??= digestOf(data));
       },
     };
   }

@@ -75,7 +75,7 @@ export interface ReadOptions {
   kind: BodyKind;
   limits: UploadLimits;
   /**
-   * Compute the sha256 while the bytes arrive (a content-addressed upload needs it; otherwise
+   * Compute the digest while the bytes arrive (a content-addressed upload needs it; otherwise
    * it is computed only if asked for).
    */
   hashWhileReceiving: boolean;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CONTENT_TYPES, resolveOutputFormat } from '../domain/output-format';
+import { DIGEST_NAME } from '../domain/content-digest';
 import { checkOutputSizes } from '../domain/output-size';
 import { sourceMetadata } from '../domain/upload-record';
 import { variantKey, type ResolvedVariant } from '../domain/variant-key';
@@ -11,10 +12,10 @@ import { variantLookups } from './variant-lookups';
 import type { Capacity } from '../capacity/capacity';
 import { ioSignal, type RequestScope } from '../capacity/request-scope';
 
-/** An upload as received: the bytes and their sha256 (the content address). */
+/** An upload as received: its bytes and their digest (the content address, content-digest.ts). */
 export interface Upload {
   data: Buffer;
-  readonly sha256: string;
+  readonly digest: string;
 }
 
 export interface StoredVariant {
@@ -122,7 +123,7 @@ export function createImageService(deps: ImageServiceDeps) {
       const { source, variants } = await capacity.runJob(() => probe(upload, requests), scope);
       const wanted = variants.map((variant) => ({
         variant,
-        key: variantKey(deps.keyPrefix, upload.sha256, variant),
+        key: variantKey(deps.keyPrefix, upload.digest, variant),
       }));
       // Looked up before the probe: the same keys (same bytes, same variants), not asked again.
       const looked = early ?? (await lookups.lookUp(upload, wanted, signal));
@@ -156,7 +157,7 @@ export function createImageService(deps: ImageServiceDeps) {
               cacheControl: CACHE_CONTROL,
               // The source's facts too: an object in the bucket says where it came from.
               metadata: {
-                'source-sha256': upload.sha256,
+                [`source-${DIGEST_NAME}`]: upload.digest,
                 ...sourceMetadata(source),
                 width: String(width),
                 height: String(height),
@@ -170,7 +171,7 @@ export function createImageService(deps: ImageServiceDeps) {
       );
       const madeByKey = new Map(made.map((m) => [m.key, m]));
       const result: StoreResult = {
-        id: upload.sha256,
+        id: upload.digest,
         source: {
           format: source.format,
           width: source.width,

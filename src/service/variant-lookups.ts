@@ -40,7 +40,7 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
       const output = format && outputFormatWithoutHeader(request.format, format);
       if (!output) return undefined;
       const variant = { ...request, format: output };
-      wanted.push({ variant, key: variantKey(keyPrefix, upload.sha256, variant) });
+      wanted.push({ variant, key: variantKey(keyPrefix, upload.digest, variant) });
     }
     return wanted;
   }
@@ -61,7 +61,7 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
      * again adds to what it said.
      */
     async lookUp(upload: Upload, wanted: Wanted, signal: AbortSignal) {
-      const info = await store.head(recordKey(keyPrefix, upload.sha256), signal);
+      const info = await store.head(recordKey(keyPrefix, upload.digest), signal);
       const record = info && decodeRecord(info.metadata);
       const found = wanted.map(({ variant, key }) => {
         const v = record?.variants.get(variantName(variant));
@@ -70,7 +70,7 @@ export function variantLookups({ pipeline, store, keyPrefix, stored }: LookupDep
       const hit: StoreResult | undefined =
         record && found.every((v): v is StoredVariant => v !== undefined)
           ? {
-              id: upload.sha256,
+              id: upload.digest,
               source: { ...record.source, bytes: upload.data.length },
               variants: found,
               deduplicated: true,

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import sharp from 'sharp';
+import { digestOf } from '../../src/domain/content-digest';
 import * as images from '../support/images';
 import { useS3 } from '../support/s3-server';
 import { buildTestApp } from '../support/test-app';
@@ -32,7 +33,7 @@ describe('POST /v1/images', () => {
 
     expect(res.status).toBe(201);
     const body = res.body as Body;
-    expect(body.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(body.id).toBe(digestOf(photo));
     expect(body.source).toEqual({ format: 'jpeg', width: 4000, height: 3000, bytes: photo.length });
     expect(body.deduplicated).toBe(false);
     expect(body.variants.map((v) => [v.key, v.width, v.height, v.format])).toEqual([
@@ -44,7 +45,7 @@ describe('POST /v1/images', () => {
       expect(object.contentType).toBe('image/webp');
       expect(object.cacheControl).toBe('public, max-age=31536000, immutable');
       expect(object.metadata).toEqual({
-        'source-sha256': body.id,
+        'source-blake3': body.id,
         'source-format': 'jpeg',
         'source-width': '4000',
         'source-height': '3000',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { digestOf } from '../../src/domain/content-digest';
 import { heldPipeline } from '../support/held-pipeline';
 import * as images from '../support/images';
 import { listen, sleep, until, watchSocket } from '../support/listen';
@@ -57,7 +58,7 @@ describe('upload buffers reused across requests', () => {
       form.append('image', new Blob([b]), 'b.jpg');
       const res = await fetch(`${server.url}/v1/images?widths=100`, { method: 'POST', body: form });
       const json = (await res.json()) as { id: string; source: { bytes: number } };
-      expect([res.status, json.id, json.source.bytes]).toEqual([201, sha(b), b.length]);
+      expect([res.status, json.id, json.source.bytes]).toEqual([201, digestOf(b), b.length]);
       expect(pooled.uploadBuffers.idleBytes).toBe(idle);
     } finally {
       await server.close();

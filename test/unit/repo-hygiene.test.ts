@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.join(__dirname, '..', '..');
@@ -14,5 +15,23 @@ describe('repository hygiene', () => {
     const tracked = git('ls-files', '--', 'release.env');
     expect([tracked.status, tracked.stdout.trim()]).toEqual([0, '']);
     expect(git('check-ignore', '-q', '--', 'release.env').status).toBe(0);
+  });
+
+  // A native package ships one optional package per platform; `npm ci` installs only what the
+  // lockfile lists, so one missing there is a service that cannot start on that platform (a
+  // Mac, arm64). @napi-rs/blake-hash 1.3.6 was published with linux-x64 binaries only.
+  it('locks every optional dependency a locked package declares', () => {
+    const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string> }>;
+    };
+    const missing = Object.entries(lock.packages).flatMap(([at, pkg]) =>
+      Object.keys(pkg.optionalDependencies ?? {})
+        .filter(
+          (name) =>
+            ![`${at}/node_modules/${name}`, `node_modules/${name}`].some((k) => k in lock.packages),
+        )
+        .map((name) => `${at || 'the project'} -> ${name}`),
+    );
+    expect(missing).toEqual([]);
   });
 });

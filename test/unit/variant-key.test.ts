@@ -1,7 +1,7 @@
 import { resolveOutputFormat } from '../../src/domain/output-format';
 import { variantKey, variantName } from '../../src/domain/variant-key';
 
-const sha = 'a'.repeat(64);
+const digest = 'a'.repeat(64);
 
 describe('variant keys', () => {
   it('names a variant from the parameters that change its bytes', () => {
@@ -24,24 +24,24 @@ describe('variant keys', () => {
 
   it('builds prefix + source hash + name, the same every time', () => {
     const v = { width: 320, fit: 'inside' as const, format: 'webp' as const, quality: 80 };
-    expect(variantKey('images/', sha, v)).toBe(`images/${sha}/w320-q80.webp`);
-    expect(variantKey('images/', sha, v)).toBe(variantKey('images/', sha, { ...v }));
+    expect(variantKey('images/', digest, v)).toBe(`images/${digest}/w320-q80.webp`);
+    expect(variantKey('images/', digest, v)).toBe(variantKey('images/', digest, { ...v }));
   });
 
   it('gives different keys to different parameters', () => {
     const base = { width: 320, fit: 'inside' as const, format: 'webp' as const, quality: 80 };
     const keys = new Set([
-      variantKey('', sha, base),
-      variantKey('', sha, { ...base, quality: 81 }),
-      variantKey('', sha, { ...base, format: 'avif' }),
-      variantKey('', sha, { ...base, height: 100, fit: 'cover' }),
-      variantKey('', sha, { ...base, height: 100, fit: 'contain' }),
+      variantKey('', digest, base),
+      variantKey('', digest, { ...base, quality: 81 }),
+      variantKey('', digest, { ...base, format: 'avif' }),
+      variantKey('', digest, { ...base, height: 100, fit: 'cover' }),
+      variantKey('', digest, { ...base, height: 100, fit: 'contain' }),
       variantKey('', 'b'.repeat(64), base),
     ]);
     expect(keys.size).toBe(6);
   });
 
-  it('refuses anything but a hex sha256 as the source id', () => {
+  it('refuses anything but a 256-bit hex digest as the source id', () => {
     expect(() =>
       variantKey('', '../../etc/passwd', { width: 1, fit: 'inside', format: 'png', quality: 80 }),
     ).toThrow();

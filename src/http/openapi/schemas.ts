@@ -41,7 +41,11 @@ export function schemas(options: ContractOptions): Record<string, JsonSchema> {
       ['key', 'width', 'height', 'format', 'bytes'],
     ),
     StoreResult: strict({
-      id: { type: 'string', pattern: '^[0-9a-f]{64}$', description: "The upload's sha256." },
+      id: {
+        type: 'string',
+        pattern: '^[0-9a-f]{64}$',
+        description: "The upload's BLAKE3 digest, as `b3sum` prints it: its content address.",
+      },
       source: strict({ format: { type: 'string', enum: [...SOURCE_FORMATS] }, ...dims, bytes }),
       variants: { type: 'array', items: ref('StoredVariant'), minItems: 1 },
       deduplicated: {

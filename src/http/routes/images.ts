@@ -21,7 +21,7 @@ export interface ImageRoutesDeps {
 
 /** How a route reads its upload and what it accepts. */
 interface RouteSpec {
-  /** /v1/images addresses its objects by the upload's sha256; /v1/resize never needs it. */
+  /** /v1/images addresses its objects by the upload's digest; /v1/resize never needs it. */
   contentAddressed: boolean;
   /** Checks the parsed variants, e.g. that there is exactly one. */
   check?: (requests: VariantRequest[]) => void;
