@@ -11,6 +11,7 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 /** README.md and every page in docs/, as paths from the repository root. */
 const pages = [
   'README.md',
+  'CHANGELOG.md',
   ...readdirSync(path.join(root, 'docs'))
     .filter((file) => file.endsWith('.md'))
     .map((file) => `docs/${file}`),
@@ -84,6 +85,13 @@ describe('README and docs/', () => {
     );
     expect(used.length).toBeGreaterThan(5);
     expect(used.filter((u) => !scripts.includes(u.split(': ')[1]!))).toEqual([]);
+  });
+
+  // A version bump (a breaking one above all, while 0.x) says what changed and how to upgrade.
+  it('CHANGELOG.md has a section for the package version, the newest first', () => {
+    const { version } = JSON.parse(read('package.json')) as { version: string };
+    const sections = [...read('CHANGELOG.md').matchAll(/^## (\S+)/gm)].map((m) => m[1]);
+    expect(sections[0]).toBe(version);
   });
 });
 
