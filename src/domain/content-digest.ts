@@ -14,6 +14,9 @@ import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
 /** The name stored beside the digest (object metadata), so a reader knows how to check it. */
 export const DIGEST_NAME = 'blake3';
 
+/** What a digest looks like (keys check it; the OpenAPI document publishes it). */
+export const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
+
 /** An incremental digest, fed as the bytes arrive. */
 export const createDigest = () => new Blake3Hasher();
 export type Digest = ReturnType<typeof createDigest>;

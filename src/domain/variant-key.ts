@@ -1,3 +1,4 @@
+import { DIGEST_PATTERN } from './content-digest';
 import { EXTENSIONS } from './output-format';
 import type { Fit, OutputFormat } from './variant-set';
 
@@ -30,7 +31,6 @@ export function variantName(variant: ResolvedVariant): string {
  * (file name, headers) can reach a key.
  */
 export function variantKey(prefix: string, sourceDigest: string, variant: ResolvedVariant): string {
-  if (!/^[0-9a-f]{64}$/.test(sourceDigest))
-    throw new Error('source digest must be 256 bits in hex');
+  if (!DIGEST_PATTERN.test(sourceDigest)) throw new Error('source digest must be 256 bits in hex');
   return `${prefix}${sourceDigest}/${variantName(variant)}`;
 }

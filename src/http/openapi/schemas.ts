@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../../domain/parameter-docs';
+import { DIGEST_PATTERN } from '../../domain/content-digest';
 import { SOURCE_FORMATS } from '../../domain/output-format';
 import { OUTPUT_FORMATS } from '../../domain/variant-set';
 import { errorCodes } from '../../errors/app-error';
@@ -43,7 +44,7 @@ export function schemas(options: ContractOptions): Record<string, JsonSchema> {
     StoreResult: strict({
       id: {
         type: 'string',
-        pattern: '^[0-9a-f]{64}$',
+        pattern: DIGEST_PATTERN.source,
         description: "The upload's BLAKE3 digest, as `b3sum` prints it: its content address.",
       },
       source: strict({ format: { type: 'string', enum: [...SOURCE_FORMATS] }, ...dims, bytes }),
