@@ -18,11 +18,11 @@
  */
 import { parseArgs } from 'node:util';
 import { envSchema } from '../src/config/env-schema';
-import { makeCorpus, variantOf } from './lib/corpus';
+import { makeCorpus, uploadOf, type BodyParts } from './lib/corpus';
 import { startBareNode } from './lib/bare-node';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
-import { MULTIPART_TYPE, multipart } from './lib/naive';
+import { MULTIPART_TYPE, multipartParts } from './lib/naive';
 import { GROUPS, cpuByGroup, type Usage } from './lib/proc';
 import { envFromPairs, withService } from './lib/service';
 import { buildRevision } from './lib/revision';
@@ -98,29 +98,29 @@ async function main() {
     throw new Error('--ipx and --bare: only with --route resize');
   }
   const corpus = await makeCorpus();
-  const photo = (i: number) => variantOf(corpus.photo12mp, i);
+  const photo = (i: number) => uploadOf(corpus.photo12mp, i);
   // Hits need a sink that answers HEADs for what was written.
   const sink = await startSinkS3({ remember: dedupe });
   // The peer (--ipx): the same resize, GETs of files it reads from disk.
-  const ipx = values.ipx ? await startIpx(photo, 64) : undefined;
+  const ipx = values.ipx ? await startIpx((i) => Buffer.concat(photo(i)), 64) : undefined;
   const bare = values.bare ? await startBareNode() : undefined;
   let next = 0;
   // The same multipart load for every side that takes uploads; dedupe sends `same` each time.
   const uploads =
-    (url: string, same?: Buffer) =>
+    (url: string, same?: BodyParts) =>
     (count: number): Promise<LoadResult> =>
       runLoad({
         url,
         concurrency,
         requests: count,
-        body: (i) => same ?? multipart(photo(next + i)).data,
+        body: (i) => same ?? multipartParts(photo(next + i)),
         contentType: MULTIPART_TYPE,
       }).finally(() => (next += count));
   const serviceSide = (label: string, url: string, server: ServerProcess): Side => ({
     label: label || '(defaults)',
     pid: server.child.pid!,
     // One upload per side for dedupe, so every side pays its own miss.
-    load: uploads(url + route, dedupe ? multipart(photo(1e7 + server.child.pid!)).data : undefined),
+    load: uploads(url + route, dedupe ? multipartParts(photo(1e7 + server.child.pid!)) : undefined),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const sinkEnv = { S3_ENDPOINT: sink.endpoint, S3_BUCKET: 'bench' };

@@ -7,10 +7,10 @@
  * peak RSS. docs/performance.md ("Garbage collection") quotes it.
  */
 import { parseArgs } from 'node:util';
-import { makeCorpus, variantOf } from './lib/corpus';
+import { makeCorpus, uploadOf } from './lib/corpus';
 import { runLoad } from './lib/load';
 import { processCpuSeconds } from './lib/proc';
-import { MULTIPART_TYPE, multipart } from './lib/naive';
+import { MULTIPART_TYPE, multipartParts } from './lib/naive';
 import { envFromPairs, withService } from './lib/service';
 import { startSinkS3 } from './lib/sink-s3';
 import type { ServerProcess } from '../test/support/server-process';
@@ -46,14 +46,14 @@ async function main() {
   const env = envFromPairs(values.env);
   const corpus = await makeCorpus();
   const sink = await startSinkS3();
-  const photo = (i: number) => variantOf(corpus.photo12mp, i);
+  const photo = (i: number) => uploadOf(corpus.photo12mp, i);
   const measure = async (base: string, server: ServerProcess) => {
     const load = (from: number, requests: number) =>
       runLoad({
         url: `${base}${ROUTES.resize}`,
         concurrency: 8,
         requests,
-        body: (i) => multipart(photo(from + i)).data,
+        body: (i) => multipartParts(photo(from + i)),
         contentType: MULTIPART_TYPE,
         serverCpu: () => processCpuSeconds(server.child.pid!),
       });

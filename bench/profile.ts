@@ -9,9 +9,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeCorpus, variantOf } from './lib/corpus';
+import { makeCorpus, uploadOf } from './lib/corpus';
 import { runLoad } from './lib/load';
-import { MULTIPART_TYPE, multipart } from './lib/naive';
+import { MULTIPART_TYPE, multipartParts } from './lib/naive';
 import { processCpuSeconds } from './lib/proc';
 import { imageProcessEnv } from '../test/support/config-files';
 import { startSinkS3 } from './lib/sink-s3';
@@ -57,7 +57,7 @@ async function main() {
     concurrency: dedupe ? 1 : 8,
     requests: 300,
     // A multipart upload, as clients send it (and as the peer comparison does).
-    body: (i) => multipart(variantOf(corpus.photo12mp, dedupe ? 7e6 : 7e6 + i)).data,
+    body: (i) => multipartParts(uploadOf(corpus.photo12mp, dedupe ? 7e6 : 7e6 + i)),
     contentType: MULTIPART_TYPE,
     serverCpu: () => processCpuSeconds(server.child.pid!),
   });

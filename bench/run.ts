@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startS3 } from '../test/support/s3-server';
-import { makeCorpus, variantOf } from './lib/corpus';
+import { makeCorpus, uploadOf } from './lib/corpus';
 import { dedupeRuns } from './lib/dedupe-runs';
 import { runLoad } from './lib/load';
 import { measureMemory } from './lib/memory-burst';
@@ -37,7 +37,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 async function main() {
   const started = Date.now();
   const corpus = await makeCorpus();
-  const photo = (i: number) => variantOf(corpus.photo12mp, i);
+  const photo = (i: number) => uploadOf(corpus.photo12mp, i);
   const peer = await runPeerRounds({
     rounds: quick ? 3 : 5,
     levels: [2, 4, 8],

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
-import { makeCorpus, variantOf } from './lib/corpus';
+import { makeCorpus, uploadOf, variantOf } from './lib/corpus';
 import { median, runInProcess, runLoad } from './lib/load';
 import { multipart, startNaiveServer } from './lib/naive';
 import { rawSharp } from './lib/raw-sharp';
@@ -198,7 +198,7 @@ async function main() {
           url: `${url}${ROUTES.resize}`,
           concurrency: 8,
           requests: 64,
-          body: (i) => variantOf(photo, 1e6 * (round + 1) + jobs * 1e3 + i),
+          body: (i) => uploadOf(photo, 1e6 * (round + 1) + jobs * 1e3 + i),
         }),
       );
       out(

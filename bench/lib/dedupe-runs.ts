@@ -1,3 +1,4 @@
+import type { BodyParts } from './corpus';
 import { inTurn } from './in-turn';
 import { median, runLoad, type LoadResult } from './load';
 
@@ -19,7 +20,7 @@ export interface DedupeRuns {
  */
 export async function dedupeRuns(
   url: string,
-  photo: (i: number) => Buffer,
+  photo: (i: number) => BodyParts,
   from: number,
   rounds: number,
 ): Promise<DedupeRuns> {

@@ -1,4 +1,8 @@
 import { Agent, request } from 'node:http';
+import type { BodyParts } from './corpus';
+
+/** A request body: one buffer, or parts written one after another. */
+export type Body = Buffer | BodyParts;
 
 export interface LoadResult {
   concurrency: number;
@@ -64,16 +68,18 @@ function summarize(
 function send(
   agent: Agent,
   url: URL,
-  body: Buffer | undefined,
+  body: Body | undefined,
   contentType: string,
 ): Promise<number> {
+  const parts = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : body;
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
         method: body ? 'POST' : 'GET',
         agent,
-        headers: body ? { 'Content-Type': contentType, 'Content-Length': body.length } : {},
+        headers: body ? { 'Content-Type': contentType, 'Content-Length': length } : {},
       },
       (res) => {
         res.resume();
@@ -81,7 +87,8 @@ function send(
       },
     );
     req.on('error', reject);
-    req.end(body);
+    for (const part of parts) req.write(part);
+    req.end();
   });
 }
 
@@ -94,7 +101,7 @@ export async function runLoad(options: {
   concurrency: number;
   requests: number;
   /** POST this body; without it, GET `url` + `path(i)` (the ipx peer reads its files itself). */
-  body?: (i: number) => Buffer;
+  body?: (i: number) => Body;
   path?: (i: number) => string;
   contentType?: string;
   serverCpu?: () => number;
@@ -158,7 +165,7 @@ export async function runAtRate(options: {
   url: string;
   rate: number;
   seconds: number;
-  body: (i: number) => Buffer;
+  body: (i: number) => Body;
   maxInFlight?: number;
   sampleEveryMs?: number;
   sample?: (elapsedSeconds: number) => void;

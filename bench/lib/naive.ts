@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { memoryOf } from '../../test/support/server-process';
 import { startChildServer } from './child-server';
+import type { BodyParts } from './corpus';
 
 /** Runs bench/naive-server.ts as its own process (through tsx), for its memory and latency. */
 export async function startNaiveServer() {
@@ -17,14 +18,15 @@ export async function startNaiveServer() {
 const BOUNDARY = '------------------------5cb6a1142856eafe';
 export const MULTIPART_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
 
-/** A multipart/form-data body with one file field `image`, as curl sends it. */
+const PART_HEAD = Buffer.from(
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+);
+const FORM_END = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+
+/** A multipart/form-data body with one file field `image`, as curl sends it, in parts. */
+export const multipartParts = (file: BodyParts): BodyParts => [PART_HEAD, ...file, FORM_END];
+
+/** The same body as one buffer, for `fetch`. */
 export function multipart(file: Buffer): { data: Buffer; type: string } {
-  const head = Buffer.from(
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
-  return {
-    data: Buffer.concat([head, file, tail]),
-    type: MULTIPART_TYPE,
-  };
+  return { data: Buffer.concat(multipartParts([file])), type: MULTIPART_TYPE };
 }

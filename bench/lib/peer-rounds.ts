@@ -1,7 +1,8 @@
+import type { BodyParts } from './corpus';
 import { inTurn } from './in-turn';
 import { startIpx } from './ipx-peer';
 import { runLoad } from './load';
-import { MULTIPART_TYPE, multipart } from './naive';
+import { MULTIPART_TYPE, multipartParts } from './naive';
 import { processCpuSeconds } from './proc';
 import type { PeerRound } from './report';
 import { withService } from './service';
@@ -17,12 +18,12 @@ export async function runPeerRounds(options: {
   rounds: number;
   levels: number[];
   requests: (concurrency: number) => number;
-  photo: (i: number) => Buffer;
+  photo: (i: number) => BodyParts;
   serviceEnv: Record<string, string>;
   log: (line: string) => void;
 }): Promise<PeerRound[]> {
   const { photo } = options;
-  const ipx = await startIpx(photo, 64);
+  const ipx = await startIpx((i) => Buffer.concat(photo(i)), 64);
   let sink: Awaited<ReturnType<typeof startSinkS3>> | undefined;
   const peer: PeerRound[] = [];
   try {
@@ -50,7 +51,7 @@ export async function runPeerRounds(options: {
                   url: `${url}${ROUTES.resize}`,
                   concurrency: c,
                   requests,
-                  body: (i) => multipart(photo(from + i)).data,
+                  body: (i) => multipartParts(photo(from + i)),
                   contentType: MULTIPART_TYPE,
                   serverCpu: () => processCpuSeconds(server.child.pid!),
                 }),

@@ -1,3 +1,4 @@
+import type { BodyParts } from './corpus';
 import { median, runAtRate, type LoadResult } from './load';
 import type { Report } from './report';
 import { withService } from './service';
@@ -12,7 +13,7 @@ export async function soak(options: {
   seconds: number;
   sweep: LoadResult[];
   env: Record<string, string>;
-  photo: (i: number) => Buffer;
+  photo: (i: number) => BodyParts;
 }): Promise<NonNullable<Report['soak']>> {
   const busy = options.sweep.filter((r) => r.concurrency >= 4);
   const rate = Math.round(0.7 * median(busy.map((r) => r.throughput)) * 10) / 10;

@@ -1,3 +1,4 @@
+import type { BodyParts } from './corpus';
 import { startBareNode } from './bare-node';
 import { inTurn } from './in-turn';
 import { runInProcess, runLoad, type LoadResult } from './load';
@@ -18,7 +19,7 @@ export async function runSweep(options: {
   levels: number[];
   requests: (concurrency: number) => number;
   moreTargetRounds: number;
-  photo: (i: number) => Buffer;
+  photo: (i: number) => BodyParts;
   /** The service's environment: the sink's S3 settings and any tuning under test. */
   env: Record<string, string>;
   log: (line: string) => void;
@@ -54,7 +55,7 @@ export async function runSweep(options: {
       runInProcess({
         concurrency: c,
         requests: options.requests(c),
-        input: options.photo,
+        input: (i) => Buffer.concat(options.photo(i)),
         work: (x) => rawSharp(x, widths),
       });
     const { resize: one, images: three } = ROUTES;

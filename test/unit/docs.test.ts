@@ -7,6 +7,10 @@ import path from 'node:path';
 
 const root = path.join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const packageJson = JSON.parse(read('package.json')) as {
+  version: string;
+  scripts: Record<string, string>;
+};
 
 /** README.md and every page in docs/, as paths from the repository root. */
 const pages = [
@@ -77,9 +81,7 @@ describe('README and docs/', () => {
   });
 
   it('name only npm scripts that exist', () => {
-    const scripts = Object.keys(
-      (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts,
-    );
+    const scripts = Object.keys(packageJson.scripts);
     const used = pages.flatMap((page) =>
       [...read(page).matchAll(/npm run ([a-z:-]+)/g)].map((m) => `${page}: ${m[1]!}`),
     );
@@ -89,9 +91,8 @@ describe('README and docs/', () => {
 
   // A version bump (a breaking one above all, while 0.x) says what changed and how to upgrade.
   it('CHANGELOG.md has a section for the package version, the newest first', () => {
-    const { version } = JSON.parse(read('package.json')) as { version: string };
     const sections = [...read('CHANGELOG.md').matchAll(/^## (\S+)/gm)].map((m) => m[1]);
-    expect(sections[0]).toBe(version);
+    expect(sections[0]).toBe(packageJson.version);
   });
 });
 
