@@ -18,7 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { envSchema } from '../src/config/env-schema';
-import { makeCorpus, uploadOf, type BodyParts } from './lib/corpus';
+import { makeCorpus, uploadOf, variantOf, type BodyParts } from './lib/corpus';
 import { startBareNode } from './lib/bare-node';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
@@ -102,7 +102,7 @@ async function main() {
   // Hits need a sink that answers HEADs for what was written.
   const sink = await startSinkS3({ remember: dedupe });
   // The peer (--ipx): the same resize, GETs of files it reads from disk.
-  const ipx = values.ipx ? await startIpx((i) => Buffer.concat(photo(i)), 64) : undefined;
+  const ipx = values.ipx ? await startIpx((i) => variantOf(corpus.photo12mp, i), 64) : undefined;
   const bare = values.bare ? await startBareNode() : undefined;
   let next = 0;
   // The same multipart load for every side that takes uploads; dedupe sends `same` each time.

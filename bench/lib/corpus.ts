@@ -37,7 +37,7 @@ export type BodyParts = readonly Buffer[];
  * generator sends it as two parts, the distinct start (the JPEG's first marker and the comment)
  * and the photo's rest, shared by every upload: here the kernel copies a socket write out of
  * memory the sender has not touched lately at ~0.5 GB/s, and bodies made whole cost the generator
- * 1.9-2.1 ms per upload on the service's two cores against 1.3 for the shared rest
+ * 1.8-2.1 ms per upload on the service's two cores against 1.3-1.5 for the shared rest
  * (bench/send-cost.ts). The bytes sent are the same.
  */
 export const uploadOf = (jpeg: Buffer, n: number): BodyParts => [

@@ -16,7 +16,7 @@ export interface LoadResult {
    * CPU time per request: of the process under test (`server`, when given a way to read it) and
    * of this process (`client`: the load generator, or sharp itself for in-process work).
    */
-  cpuMs: { server?: number; client: number };
+  cpuMs: { server?: number; client: number; clientSystem: number };
 }
 
 /** Starts measuring CPU; the returned function gives ms per request since the start. */
@@ -28,6 +28,8 @@ function cpuMeter(serverCpu?: () => number) {
     return {
       server: server === undefined ? undefined : ((serverCpu!() - server) * 1000) / requests,
       client: (used.user + used.system) / 1000 / requests,
+      /** The kernel's part of `client` (sockets, page faults). */
+      clientSystem: used.system / 1000 / requests,
     };
   };
 }
