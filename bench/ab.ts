@@ -13,6 +13,9 @@
  *   --ipx: unjs/ipx as one more side, the same resize (bench/lib/ipx-peer.ts)
  *   --bare: node:http with the raw-sharp ceiling's work as one more side, the same resize: the
  *     floor of an HTTP service in Node here (bench/bare-server.ts)
+ *   --ceiling: the raw-sharp ceiling in a process of its own (bench/ceiling-process.ts) as one
+ *     more side, its CPU by thread measured the same way: where each thread group of the
+ *     service and the floor spends more than sharp alone does
  *   --rev REV: one more side, another revision's build with the defaults, e.g. the commit
  *     before a change (`--rev HEAD~1`) to show what the change is worth (bench/lib/revision.ts)
  */
@@ -20,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { envSchema } from '../src/config/env-schema';
 import { makeCorpus, uploadOf, variantOf, type BodyParts } from './lib/corpus';
 import { startBareNode } from './lib/bare-node';
+import { startCeilingProcess } from './lib/ceiling-process';
 import { startIpx } from './lib/ipx-peer';
 import { median, runLoad, type LoadResult } from './lib/load';
 import { MULTIPART_TYPE, multipartParts } from './lib/naive';
@@ -60,6 +64,8 @@ interface Side {
   label: string;
   pid: number;
   load(requests: number): Promise<LoadResult>;
+  /** Work to do before the CPU of the next `load(requests)` is measured. */
+  prepare?(requests: number): Promise<unknown>;
 }
 
 async function main() {
@@ -72,6 +78,7 @@ async function main() {
       route: { type: 'string', default: 'resize' },
       ipx: { type: 'boolean', default: false },
       bare: { type: 'boolean', default: false },
+      ceiling: { type: 'boolean', default: false },
       rev: { type: 'string' },
     },
   });
@@ -94,8 +101,8 @@ async function main() {
   ].map(Number) as [number, number, number];
   const route = dedupe ? ROUTES.images : ROUTES[values.route as keyof typeof ROUTES];
   if (!route) throw new Error(`--route: resize, images or dedupe, not ${values.route}`);
-  if ((values.ipx || values.bare) && values.route !== 'resize') {
-    throw new Error('--ipx and --bare: only with --route resize');
+  if ((values.ipx || values.bare || values.ceiling) && values.route !== 'resize') {
+    throw new Error('--ipx, --bare and --ceiling: only with --route resize');
   }
   const corpus = await makeCorpus();
   const photo = (i: number) => uploadOf(corpus.photo12mp, i);
@@ -104,6 +111,7 @@ async function main() {
   // The peer (--ipx): the same resize, GETs of files it reads from disk.
   const ipx = values.ipx ? await startIpx((i) => variantOf(corpus.photo12mp, i), 64) : undefined;
   const bare = values.bare ? await startBareNode() : undefined;
+  const ceiling = values.ceiling ? await startCeilingProcess() : undefined;
   let next = 0;
   // The same multipart load for every side that takes uploads; dedupe sends `same` each time.
   const uploads =
@@ -146,6 +154,20 @@ async function main() {
             load: uploads(`${bare.url}/`),
           });
         }
+        if (ceiling) {
+          let prepared = 0;
+          sides.push({
+            label: 'raw sharp in a process of its own (ceiling)',
+            pid: ceiling.pid,
+            prepare: (count) => ceiling.prepare((prepared = count)),
+            async load(count) {
+              if (prepared !== count) await ceiling.prepare(count);
+              prepared = 0;
+              // Its own CPU is the work measured; it has no load generator.
+              return { ...(await ceiling.run(concurrency)), cpuMs: { client: 0, clientSystem: 0 } };
+            },
+          });
+        }
         const results = sides.map(() => [] as { load: LoadResult; cpu: Usage }[]);
         for (let round = 0; round < rounds; round++) {
           // Alternate the order, so no side always runs first after another.
@@ -154,6 +176,7 @@ async function main() {
           for (const i of order) {
             const side = sides[i]!;
             await side.load(16); // warm-up, not counted
+            await side.prepare?.(requests);
             const before = cpuByGroup(side.pid);
             const result = await side.load(requests);
             const after = cpuByGroup(side.pid);
@@ -199,6 +222,7 @@ async function main() {
   } finally {
     await ipx?.stop();
     await bare?.stop();
+    await ceiling?.stop();
     await sink.close();
   }
 }
