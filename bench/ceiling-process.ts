@@ -8,12 +8,12 @@
  *   node --import tsx bench/ceiling-process.ts
  */
 import { createInterface } from 'node:readline';
-import { makeCorpus, variantOf } from './lib/corpus';
+import { makePhoto12mp, variantOf } from './lib/corpus';
 import { runInProcess } from './lib/load';
 import { rawSharp } from './lib/raw-sharp';
 
 async function main() {
-  const { photo12mp } = await makeCorpus();
+  const photo12mp = await makePhoto12mp();
   let inputs: Buffer[] = [];
   let seed = 2e7;
   const answer = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);

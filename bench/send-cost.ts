@@ -6,7 +6,7 @@
  * (bench/lib/corpus.ts, `uploadOf`, as it does since). The bytes on the wire are the same; what
  * differs is how much memory the generator's kernel copies out of that it has not touched lately.
  */
-import { makeCorpus, uploadOf, variantOf } from './lib/corpus';
+import { makePhoto12mp, uploadOf, variantOf } from './lib/corpus';
 import { median, runLoad, type Body, type LoadResult } from './lib/load';
 import { processCpuSeconds } from './lib/proc';
 import { ROUTES } from './lib/routes';
@@ -17,7 +17,7 @@ const ROUNDS = 6;
 const REQUESTS = 200;
 
 async function main() {
-  const { photo12mp } = await makeCorpus();
+  const photo12mp = await makePhoto12mp();
   const sides: [string, (n: number) => Body][] = [
     ['bodies made whole', (n) => variantOf(photo12mp, n)],
     ['distinct start, shared rest', (n) => uploadOf(photo12mp, n)],

@@ -8,14 +8,17 @@ export interface Corpus {
   jpeg20mb: Buffer;
 }
 
+/**
+ * The photo every throughput scenario resizes (12 MP, JPEG q90), alone: ~0.9 s to make, against
+ * ~4.5 s for the whole corpus, for the scripts that need nothing else.
+ */
+export const makePhoto12mp = async () =>
+  (await photo(4000, 3000, { seed: 1, grain: 8 })).jpeg({ quality: 90 }).toBuffer();
+
 export async function makeCorpus(): Promise<Corpus> {
   const alphaRaw = await (await photo(1920, 1080, { seed: 2 })).ensureAlpha(0.6).raw().toBuffer();
   return {
-    photo12mp: await (
-      await photo(4000, 3000, { seed: 1, grain: 8 })
-    )
-      .jpeg({ quality: 90 })
-      .toBuffer(),
+    photo12mp: await makePhoto12mp(),
     png1080pAlpha: await sharp(alphaRaw, { raw: { width: 1920, height: 1080, channels: 4 } })
       .png()
       .toBuffer(),
