@@ -1,21 +1,17 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { imageProcessEnv } from '../../test/support/config-files';
+import { imageSettingsScript } from './bare-node';
 import type { LoadResult } from './load';
 
 /**
  * Starts bench/ceiling-process.ts (raw sharp in a process of its own, with the image's Node
- * settings, as bench/lib/bare-node.ts starts the floor) and drives it: `prepare` makes the next
+ * settings, as the floor runs: imageSettingsScript) and drives it: `prepare` makes the next
  * run's inputs, outside any CPU measured around `run`.
  */
 export async function startCeilingProcess() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ceiling-process.ts'], {
-    cwd: path.join(__dirname, '..', '..'),
-    env: { PATH: process.env.PATH ?? '', ...imageProcessEnv() },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const { args, options } = imageSettingsScript('bench/ceiling-process.ts');
+  const child = spawn(process.execPath, args, { ...options, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const ask = async (command?: string): Promise<unknown> => {
